@@ -61,6 +61,7 @@ namespace authority {
   X(policy_mac, 308, "compiled policy blob signature does not verify")                     \
   X(policy_rollback, 309, "policy version does not increase")                              \
   X(limit_exceeded, 310, "a per-request limit in the policy is exceeded")                  \
+  X(policy_missing_key, 311, "policy omits a key that is required")                       \
   /* 4xx: budgets (INV-3) */                                                               \
   X(budget_exceeded, 400, "reservation would exceed the budget")                           \
   X(deadline_exceeded, 401, "wall-time or CPU-time budget has run out")                    \
