@@ -45,6 +45,14 @@ costs at_most(std::mt19937_64& rng, const costs& reserved) {
   return c;
 }
 
+// Catch2 assertions are not thread-safe: worker threads count failures here and the
+// test thread checks the count.
+std::atomic<int> thread_failures{0};
+#define EXPECT_IN_THREAD(cond) \
+  do {                         \
+    if (!(cond)) ++thread_failures; \
+  } while (0)
+
 struct observer {
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> violations{0};
@@ -97,16 +105,16 @@ TEST_CASE("budget: random reserve/commit/release from many threads never exceed 
           held.erase(held.begin() + static_cast<std::ptrdiff_t>(k));
           if (choice == 1) {
             const costs actual = at_most(rng, want);
-            REQUIRE(a->commit(res, actual).ok());
+            EXPECT_IN_THREAD(a->commit(res, actual).ok());
             for (auto r : used_resources) committed_by[static_cast<std::size_t>(t)][index_of(r)] += actual[r];
           } else {
-            REQUIRE(a->release(res).ok());
+            EXPECT_IN_THREAD(a->release(res).ok());
           }
           // The same handle a second time is refused.
-          REQUIRE(a->release(res).code() == errc::budget_unknown_reservation);
+          EXPECT_IN_THREAD(a->release(res).code() == errc::budget_unknown_reservation);
         }
       }
-      for (auto& [res, want] : held) REQUIRE(a->release(res).ok());
+      for (auto& [res, want] : held) EXPECT_IN_THREAD(a->release(res).ok());
     });
   }
   for (auto& w : workers) w.join();
@@ -114,6 +122,7 @@ TEST_CASE("budget: random reserve/commit/release from many threads never exceed 
   watch_thread.join();
 
   INFO("observer samples: " << watcher.samples.load());
+  CHECK(thread_failures.exchange(0) == 0);
   CHECK(watcher.violations.load() == 0);
   CHECK(watcher.samples.load() > 0);
   std::uint64_t total_denied = 0;
@@ -149,7 +158,7 @@ TEST_CASE("budget: overrunning commits from many threads saturate at the limit",
         if (!r) continue;
         auto c = a.commit(*r, costs{{resource::tokens, rng() % 120}, {resource::calls, 1}});
         if (!c) {
-          REQUIRE(c.code() == errc::budget_exceeded);
+          EXPECT_IN_THREAD(c.code() == errc::budget_exceeded);
           ++overruns;
         }
       }
@@ -158,6 +167,7 @@ TEST_CASE("budget: overrunning commits from many threads saturate at the limit",
   for (auto& w : workers) w.join();
   watcher.stop = true;
   watch_thread.join();
+  CHECK(thread_failures.exchange(0) == 0);
   CHECK(watcher.violations.load() == 0);
   CHECK(overruns.load() > 0);
   CHECK(a.committed(resource::tokens) == 10'000);
@@ -190,17 +200,18 @@ TEST_CASE("budget: children carved concurrently from one parent stay inside thei
       for (int i = 0; i < 400; ++i) {
         auto r = child.reserve(costs{{resource::calls, 1}, {resource::tokens, c == 0 ? 100 : rng() % 100}}, 0);
         if (!r) continue;
-        REQUIRE(child.commit(*r, costs{{resource::calls, 1}, {resource::tokens, rng() % 101}}).ok());
+        EXPECT_IN_THREAD(child.commit(*r, costs{{resource::calls, 1}, {resource::tokens, rng() % 101}}).ok());
       }
-      CHECK(child.committed(resource::calls) > 0);
-      CHECK(child.committed(resource::calls) <= 200);
-      CHECK(child.committed(resource::tokens) <= 20'000);
-      REQUIRE(parent.settle_child(*grant, child).ok());
+      EXPECT_IN_THREAD(child.committed(resource::calls) > 0);
+      EXPECT_IN_THREAD(child.committed(resource::calls) <= 200);
+      EXPECT_IN_THREAD(child.committed(resource::tokens) <= 20'000);
+      EXPECT_IN_THREAD(parent.settle_child(*grant, child).ok());
     });
   }
   for (auto& w : workers) w.join();
   // 6 × 200 calls > 1000: exactly one carve must have been refused while all were held,
   // unless a child returned early; either way the parent never went past its limits.
+  CHECK(thread_failures.exchange(0) == 0);
   CHECK(parent.charged(resource::calls) <= 1'000);
   CHECK(parent.charged(resource::tokens) <= 100'000);
   CHECK(parent.in_flight(resource::calls) == 0);

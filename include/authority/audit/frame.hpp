@@ -1,0 +1,84 @@
+// Framing of audit records in a byte stream (a file, a serial line):
+//
+//   magic "ALG1" (4) | length u32 LE (4) | record (length bytes) | CRC-32C u32 LE (4)
+//
+// The CRC covers magic, length and record. It is not a security measure (the hash
+// chain is); it tells a torn or damaged frame from a whole one, which is what lets
+// recovery find the torn tail of a file after a crash.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "authority/audit/entry.hpp"
+#include "authority/core/bytes.hpp"
+#include "authority/core/result.hpp"
+
+namespace authority::audit {
+
+inline constexpr byte_array<4> frame_magic{'A', 'L', 'G', '1'};
+inline constexpr std::size_t frame_header_size = 8;
+inline constexpr std::size_t frame_trailer_size = 4;
+inline constexpr std::size_t frame_overhead = frame_header_size + frame_trailer_size;
+inline constexpr std::size_t frame_size = frame_overhead + record_size;
+// Longest record a reader accepts; anything longer is damage, not a future version.
+inline constexpr std::size_t max_frame_payload = 4096;
+
+using encoded_frame = byte_array<frame_size>;
+
+namespace detail {
+constexpr std::array<std::uint32_t, 256> make_crc32c_table() noexcept {
+  std::array<std::uint32_t, 256> t{};
+  for (std::uint32_t i = 0; i < 256; ++i) {
+    std::uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+    t[i] = c;
+  }
+  return t;
+}
+inline constexpr auto crc32c_table = make_crc32c_table();
+}  // namespace detail
+
+// CRC-32C (Castagnoli), as in iSCSI and ext4: crc32c("123456789") = 0xe3069283.
+constexpr std::uint32_t crc32c(bytes_view data, std::uint32_t crc = 0) noexcept {
+  crc = ~crc;
+  for (byte b : data) crc = detail::crc32c_table[(crc ^ b) & 0xff] ^ (crc >> 8);
+  return ~crc;
+}
+
+constexpr encoded_frame make_frame(const encoded_record& rec) noexcept {
+  encoded_frame out{};
+  for (std::size_t i = 0; i < 4; ++i) out[i] = frame_magic[i];
+  store_le32(out.data() + 4, static_cast<std::uint32_t>(record_size));
+  for (std::size_t i = 0; i < record_size; ++i) out[frame_header_size + i] = rec[i];
+  const std::uint32_t crc = crc32c(bytes_view{out.data(), frame_header_size + record_size});
+  store_le32(out.data() + frame_header_size + record_size, crc);
+  return out;
+}
+
+// One frame read from a stream: its payload (the record) and its total size.
+struct frame_view {
+  bytes_view payload;
+  std::size_t size = 0;
+};
+
+// Reads the frame at the start of `in`. truncated: the stream ends inside the frame
+// (a torn tail looks like this); bad_magic, out_of_range (length), bad_checksum: damage.
+// Offsets in errors are relative to the start of `in`.
+constexpr result<frame_view> read_frame(bytes_view in) noexcept {
+  if (in.size() < 4) return make_error(errc::truncated, "frame magic", static_cast<std::uint32_t>(in.size()));
+  for (std::size_t i = 0; i < 4; ++i)
+    if (in[i] != frame_magic[i]) return make_error(errc::bad_magic, "frame magic", static_cast<std::uint32_t>(i));
+  if (in.size() < frame_header_size) return make_error(errc::truncated, "frame length", static_cast<std::uint32_t>(in.size()));
+  const std::uint32_t length = load_le32(in.data() + 4);
+  if (length > max_frame_payload) return make_error(errc::out_of_range, "frame length", 4);
+  const std::size_t total = frame_overhead + length;
+  if (in.size() < total) return make_error(errc::truncated, "frame", static_cast<std::uint32_t>(in.size()));
+  const std::uint32_t stored = load_le32(in.data() + frame_header_size + length);
+  if (crc32c(in.first(frame_header_size + length)) != stored)
+    return make_error(errc::bad_checksum, "frame crc32c", static_cast<std::uint32_t>(frame_header_size + length));
+  return frame_view{in.subspan(frame_header_size, length), total};
+}
+
+}  // namespace authority::audit
