@@ -1,6 +1,8 @@
-// Framing of audit records in a byte stream (a file, a serial line):
+// Framing of audit records in a byte stream (a file, a serial line). A log stream is
+// one header, then frames:
 //
-//   magic "ALG1" (4) | length u32 LE (4) | record (length bytes) | CRC-32C u32 LE (4)
+//   header  magic "AUTHAUDT" (8) | version u32 LE = 1 | log_id (16) | CRC-32C u32 LE (4)
+//   frame   magic "ALG1" (4) | length u32 LE (4) | record (length bytes) | CRC-32C u32 LE (4)
 //
 // The CRC covers magic, length and record. It is not a security measure (the hash
 // chain is); it tells a torn or damaged frame from a whole one, which is what lets
@@ -79,6 +81,34 @@ constexpr result<frame_view> read_frame(bytes_view in) noexcept {
   if (crc32c(in.first(frame_header_size + length)) != stored)
     return make_error(errc::bad_checksum, "frame crc32c", static_cast<std::uint32_t>(frame_header_size + length));
   return frame_view{in.subspan(frame_header_size, length), total};
+}
+
+// ---- log header -------------------------------------------------------------------
+
+inline constexpr byte_array<8> log_magic{'A', 'U', 'T', 'H', 'A', 'U', 'D', 'T'};
+inline constexpr std::uint32_t log_format_version = 1;
+inline constexpr std::size_t log_header_size = 32;
+using encoded_log_header = byte_array<log_header_size>;
+
+constexpr encoded_log_header make_log_header(const id16& log_id) noexcept {
+  encoded_log_header out{};
+  for (std::size_t i = 0; i < log_magic.size(); ++i) out[i] = log_magic[i];
+  store_le32(out.data() + 8, log_format_version);
+  for (std::size_t i = 0; i < log_id.size(); ++i) out[12 + i] = log_id[i];
+  store_le32(out.data() + 28, crc32c(bytes_view{out.data(), 28}));
+  return out;
+}
+
+// The log id from a stream's header (the stream may go on with frames).
+constexpr result<id16> read_log_header(bytes_view in) noexcept {
+  if (in.size() < log_header_size) return make_error(errc::truncated, "log header", static_cast<std::uint32_t>(in.size()));
+  for (std::size_t i = 0; i < log_magic.size(); ++i)
+    if (in[i] != log_magic[i]) return make_error(errc::bad_magic, "log header", static_cast<std::uint32_t>(i));
+  if (load_le32(in.data() + 8) != log_format_version) return make_error(errc::unsupported_version, "log version", 8);
+  if (crc32c(in.first(28)) != load_le32(in.data() + 28)) return make_error(errc::bad_checksum, "log header crc32c", 28);
+  id16 out{};
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = in[12 + i];
+  return out;
 }
 
 }  // namespace authority::audit

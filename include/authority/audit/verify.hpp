@@ -106,4 +106,21 @@ constexpr verification verify_stream(bytes_view frames, const id16& log_id) noex
   return verify_stream(frames, verifier{log_id});
 }
 
+// Verifies a whole log stream: header, then every frame. A bad header is reported as
+// bad_seq 1 at byte offset 0.
+constexpr verification verify_log(bytes_view stream) noexcept {
+  auto log_id = read_log_header(stream);
+  if (!log_id) {
+    verification out;
+    out.code = log_id.code();
+    out.field = log_id.error().field;
+    out.bad_seq = 1;
+    return out;
+  }
+  verification out = verify_stream(stream.subspan(log_header_size), *log_id);
+  if (!out.ok()) out.byte_offset += log_header_size;
+  out.valid_bytes += log_header_size;
+  return out;
+}
+
 }  // namespace authority::audit
