@@ -1,134 +1,221 @@
 // SHA-256 (FIPS 180-4). One implementation usable in constexpr (the portable block
-// function) and at run time, where compress_blocks() may pick a hardware path.
+// function) and at run time, where sha256_compress() runs the fastest block function
+// the CPU offers: SHA-NI on x86_64, the SHA2 extension on aarch64, else the portable code.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string_view>
 #include <type_traits>
 
 #include "authority/core/bytes.hpp"
+#include "authority/crypto/ct.hpp"
+#include "authority/crypto/sha256_armv8.hpp"
+#include "authority/crypto/sha256_portable.hpp"
+#include "authority/crypto/sha256_x86.hpp"
 
 namespace authority::crypto {
 
-inline constexpr std::size_t sha256_block_size = 64;
-inline constexpr std::size_t sha256_digest_size = 32;
-using digest = byte_array<sha256_digest_size>;
+// The block functions. Every one exists on every target; the hardware ones are
+// available only where the CPU has the instructions.
+enum class sha256_impl : std::uint8_t { portable, x86_sha_ni, armv8_sha2 };
 
-// The chaining value between blocks. HMAC caches these for its padded keys.
-struct sha256_midstate {
-  std::array<std::uint32_t, 8> h{};
-  constexpr bool operator==(const sha256_midstate&) const = default;
-};
+inline constexpr std::array<sha256_impl, 3> all_sha256_impls{sha256_impl::portable, sha256_impl::x86_sha_ni,
+                                                             sha256_impl::armv8_sha2};
 
-inline constexpr sha256_midstate sha256_initial{
-    {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19}};
+constexpr std::string_view sha256_impl_name(sha256_impl impl) noexcept {
+  switch (impl) {
+    case sha256_impl::portable: return "portable";
+    case sha256_impl::x86_sha_ni: return "x86-sha-ni";
+    case sha256_impl::armv8_sha2: return "armv8-sha2";
+  }
+  return "unknown";
+}
 
 namespace detail {
 
-inline constexpr std::uint32_t sha256_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+using sha256_compress_fn = void (*)(sha256_midstate&, const byte*, std::size_t) noexcept;
 
-constexpr std::uint32_t rotr(std::uint32_t x, int n) noexcept { return (x >> n) | (x << (32 - n)); }
-
-// Portable block function: the reference every hardware path is tested against.
-constexpr void sha256_compress_portable(sha256_midstate& s, const byte* blocks, std::size_t n) noexcept {
-  for (std::size_t b = 0; b < n; ++b, blocks += sha256_block_size) {
-    std::uint32_t w[64]{};
-    for (int i = 0; i < 16; ++i) w[i] = load_be32(blocks + 4 * i);
-    for (int i = 16; i < 64; ++i) {
-      const std::uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
-      const std::uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
-      w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    std::uint32_t a = s.h[0], bb = s.h[1], c = s.h[2], d = s.h[3];
-    std::uint32_t e = s.h[4], f = s.h[5], g = s.h[6], h = s.h[7];
-    for (int i = 0; i < 64; ++i) {
-      const std::uint32_t t1 = h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + sha256_k[i] + w[i];
-      const std::uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & bb) ^ (a & c) ^ (bb & c));
-      h = g;
-      g = f;
-      f = e;
-      e = d + t1;
-      d = c;
-      c = bb;
-      bb = a;
-      a = t1 + t2;
-    }
-    s.h[0] += a;
-    s.h[1] += bb;
-    s.h[2] += c;
-    s.h[3] += d;
-    s.h[4] += e;
-    s.h[5] += f;
-    s.h[6] += g;
-    s.h[7] += h;
+inline bool sha256_cpu_supports(sha256_impl impl) noexcept {
+  switch (impl) {
+    case sha256_impl::portable: return true;
+#if defined(__x86_64__)
+    case sha256_impl::x86_sha_ni: return x86::cpu_has_sha_ni();
+#endif
+#if defined(__aarch64__)
+    case sha256_impl::armv8_sha2: return armv8::cpu_has_sha2();
+#endif
+    default: return false;
   }
+}
+
+// Bit i set: impl i is available. Bit 7: the CPU has been asked. Asking is idempotent,
+// so threads that race on the first call all store the same value.
+inline constexpr std::uint32_t sha256_features_known = 1u << 7;
+inline std::atomic<std::uint32_t> sha256_features{0};
+static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
+
+inline std::uint32_t sha256_available_mask() noexcept {
+  std::uint32_t mask = sha256_features.load(std::memory_order_relaxed);
+  if ((mask & sha256_features_known) == 0) {
+    mask = sha256_features_known;
+    for (const sha256_impl impl : all_sha256_impls)
+      if (sha256_cpu_supports(impl)) mask |= 1u << static_cast<unsigned>(impl);
+    sha256_features.store(mask, std::memory_order_relaxed);
+  }
+  return mask;
+}
+
+constexpr sha256_compress_fn sha256_compress_function(sha256_impl impl) noexcept {
+  switch (impl) {
+#if defined(__x86_64__)
+    case sha256_impl::x86_sha_ni: return &x86::sha256_compress_sha_ni;
+#endif
+#if defined(__aarch64__)
+    case sha256_impl::armv8_sha2: return &armv8::sha256_compress_sha2;
+#endif
+    default: return &sha256_compress_portable;
+  }
+}
+
+inline void sha256_compress_first_call(sha256_midstate& s, const byte* blocks, std::size_t n) noexcept;
+
+// The block function run-time calls use: a resolver until the first call picks one.
+inline std::atomic<sha256_compress_fn> sha256_active{&sha256_compress_first_call};
+static_assert(std::atomic<sha256_compress_fn>::is_always_lock_free);
+
+}  // namespace detail
+
+// True when this CPU can run `impl` (the portable code always can).
+inline bool sha256_impl_available(sha256_impl impl) noexcept {
+  return (detail::sha256_available_mask() >> static_cast<unsigned>(impl)) & 1u;
+}
+
+// The fastest available block function.
+inline sha256_impl sha256_best_impl() noexcept {
+  for (const sha256_impl impl : {sha256_impl::x86_sha_ni, sha256_impl::armv8_sha2})
+    if (sha256_impl_available(impl)) return impl;
+  return sha256_impl::portable;
+}
+
+// Makes `impl` the block function of every later run-time hash (tests, benchmarks, or a
+// kernel that wants the portable code). False, and nothing changes, if unavailable.
+inline bool sha256_use_impl(sha256_impl impl) noexcept {
+  if (!sha256_impl_available(impl)) return false;
+  detail::sha256_active.store(detail::sha256_compress_function(impl), std::memory_order_relaxed);
+  return true;
+}
+
+// The block function run-time hashing uses now (chosen on first use if not yet).
+inline sha256_impl sha256_active_impl() noexcept {
+  detail::sha256_compress_fn active = detail::sha256_active.load(std::memory_order_relaxed);
+  if (active == &detail::sha256_compress_first_call) {
+    const sha256_impl best = sha256_best_impl();
+    detail::sha256_compress_fn chosen = detail::sha256_compress_function(best);
+    // Only replace the resolver: a concurrent sha256_use_impl() wins.
+    if (detail::sha256_active.compare_exchange_strong(active, chosen, std::memory_order_relaxed)) return best;
+  }
+  for (const sha256_impl impl : all_sha256_impls)
+    if (active == detail::sha256_compress_function(impl) && sha256_impl_available(impl)) return impl;
+  return sha256_impl::portable;
+}
+
+// Runs exactly the block function `impl`; an unavailable one runs the portable code
+// rather than faulting on a missing instruction.
+inline void sha256_compress_with(sha256_impl impl, sha256_midstate& s, const byte* blocks, std::size_t n) noexcept {
+  if (!sha256_impl_available(impl)) impl = sha256_impl::portable;
+  detail::sha256_compress_function(impl)(s, blocks, n);
+}
+
+// Processes n whole 64-byte blocks. In constant evaluation always portable.
+constexpr void sha256_compress(sha256_midstate& s, const byte* blocks, std::size_t n) noexcept {
+  if (std::is_constant_evaluated()) {
+    detail::sha256_compress_portable(s, blocks, n);
+  } else {
+    detail::sha256_active.load(std::memory_order_relaxed)(s, blocks, n);
+  }
+}
+
+inline void detail::sha256_compress_first_call(sha256_midstate& s, const byte* blocks, std::size_t n) noexcept {
+  sha256_compress_function(sha256_active_impl())(s, blocks, n);
+}
+
+namespace detail {
+
+template <class Char>
+constexpr byte to_byte(Char c) noexcept {
+  return static_cast<byte>(c);
+}
+
+constexpr digest sha256_digest_of(const sha256_midstate& s) noexcept {
+  digest out{};
+  for (std::size_t i = 0; i < 8; ++i) store_be32(out.data() + 4 * i, s.h[i]);
+  return out;
+}
+
+// Compresses n whole blocks of chars or bytes. Run time hashes chars in place; constant
+// evaluation cannot reinterpret them, so it copies each block first.
+template <class Char>
+constexpr void sha256_compress_chars(sha256_midstate& s, const Char* p, std::size_t n) noexcept {
+  if constexpr (std::is_same_v<Char, byte>) {
+    sha256_compress(s, p, n);
+  } else if (std::is_constant_evaluated()) {
+    for (; n > 0; --n, p += sha256_block_size) {
+      byte block[sha256_block_size]{};
+      for (std::size_t i = 0; i < sha256_block_size; ++i) block[i] = to_byte(p[i]);
+      sha256_compress(s, block, 1);
+    }
+  } else {
+    sha256_compress(s, reinterpret_cast<const byte*>(p), n);
+  }
+}
+
+enum class wipe_tail : bool { no, yes };
+
+// Hashes the last `n` bytes of a message whose first `done` bytes (a multiple of 64)
+// are already in `s`, then pads: whole blocks straight from the input, the tail and
+// padding in one or two blocks on the stack (zeroed afterwards for secret input).
+// Returns the bytes compressed in all.
+template <class Char, wipe_tail Wipe = wipe_tail::no>
+constexpr std::uint64_t sha256_absorb_last(sha256_midstate& s, std::uint64_t done, const Char* p, std::size_t n) noexcept {
+  const std::uint64_t bit_length = (done + n) * 8;
+  const std::size_t whole = n / sha256_block_size;
+  sha256_compress_chars(s, p, whole);
+  p += whole * sha256_block_size;
+  n -= whole * sha256_block_size;
+
+  byte tail[2 * sha256_block_size]{};
+  for (std::size_t i = 0; i < n; ++i) tail[i] = to_byte(p[i]);
+  tail[n] = 0x80;
+  const std::size_t blocks = n < sha256_block_size - 8 ? 1 : 2;
+  store_be64(tail + blocks * sha256_block_size - 8, bit_length);
+  sha256_compress(s, tail, blocks);
+  if (Wipe == wipe_tail::yes && !std::is_constant_evaluated()) secure_zero(tail, sizeof tail);
+  return done + (whole + blocks) * sha256_block_size;
 }
 
 }  // namespace detail
 
-// Processes n whole 64-byte blocks. In constant evaluation always portable.
-constexpr void sha256_compress(sha256_midstate& s, const byte* blocks, std::size_t n) noexcept {
-  detail::sha256_compress_portable(s, blocks, n);
-}
-
 class sha256 {
- public:
-  constexpr sha256() noexcept = default;
-  // Resumes from a midstate after `bytes_done` bytes (a multiple of 64).
-  constexpr sha256(const sha256_midstate& s, std::uint64_t bytes_done) noexcept
-      : state_(s), total_(bytes_done) {}
-
-  constexpr sha256& update(bytes_view data) noexcept {
-    update_impl(data.data(), data.size());
-    return *this;
-  }
-  constexpr sha256& update(std::string_view text) noexcept {
-    if (std::is_constant_evaluated()) {
-      for (char c : text) {
-        const byte b = static_cast<byte>(c);
-        update_impl(&b, 1);
-      }
-    } else {
-      update_impl(reinterpret_cast<const byte*>(text.data()), text.size());
-    }
-    return *this;
-  }
-
-  constexpr digest finish() noexcept {
-    const std::uint64_t bit_len = total_ * 8;
-    const byte pad = 0x80;
-    update_impl(&pad, 1);
-    const byte zero = 0;
-    while (buffered_ != 56) update_impl(&zero, 1);
-    byte len[8]{};
-    store_be64(len, bit_len);
-    update_impl(len, 8);
-    digest out{};
-    for (std::size_t i = 0; i < 8; ++i) store_be32(out.data() + 4 * i, state_.h[i]);
-    return out;
-  }
-
-  constexpr const sha256_midstate& midstate() const noexcept { return state_; }
-
-  static constexpr digest hash(bytes_view data) noexcept { return sha256{}.update(data).finish(); }
-  static constexpr digest hash(std::string_view text) noexcept { return sha256{}.update(text).finish(); }
-
  private:
-  constexpr void update_impl(const byte* p, std::size_t n) noexcept {
+  // Member templates come before their callers: clang 14 cannot constant-evaluate a
+  // call to one defined further down the class.
+  template <class Char>
+  static constexpr digest hash_chars(const Char* p, std::size_t n) noexcept {
+    sha256_midstate s = sha256_initial;
+    detail::sha256_absorb_last(s, 0, p, n);
+    return detail::sha256_digest_of(s);
+  }
+
+  template <class Char>
+  constexpr void absorb(const Char* p, std::size_t n) noexcept {
     total_ += n;
     if (buffered_ > 0) {
       while (n > 0 && buffered_ < sha256_block_size) {
-        buffer_[buffered_++] = *p++;
+        buffer_[buffered_++] = detail::to_byte(*p++);
         --n;
       }
       if (buffered_ < sha256_block_size) return;
@@ -136,14 +223,41 @@ class sha256 {
       buffered_ = 0;
     }
     const std::size_t whole = n / sha256_block_size;
-    if (whole > 0) {
-      sha256_compress(state_, p, whole);
-      p += whole * sha256_block_size;
-      n -= whole * sha256_block_size;
-    }
-    for (std::size_t i = 0; i < n; ++i) buffer_[buffered_++] = p[i];
+    detail::sha256_compress_chars(state_, p, whole);
+    p += whole * sha256_block_size;
+    n -= whole * sha256_block_size;
+    for (std::size_t i = 0; i < n; ++i) buffer_[buffered_++] = detail::to_byte(p[i]);
   }
 
+ public:
+  constexpr sha256() noexcept = default;
+  // Resumes from a midstate after `bytes_done` bytes (a multiple of 64).
+  constexpr sha256(const sha256_midstate& s, std::uint64_t bytes_done) noexcept
+      : state_(s), total_(bytes_done) {}
+
+  constexpr sha256& update(bytes_view data) noexcept {
+    absorb(data.data(), data.size());
+    return *this;
+  }
+  constexpr sha256& update(std::string_view text) noexcept {
+    absorb(text.data(), text.size());
+    return *this;
+  }
+
+  // The digest of everything updated so far. Afterwards the object holds the final
+  // state: start a new one for another message.
+  constexpr digest finish() noexcept {
+    total_ = detail::sha256_absorb_last(state_, total_ - buffered_, buffer_.data(), buffered_);
+    buffered_ = 0;
+    return detail::sha256_digest_of(state_);
+  }
+
+  constexpr const sha256_midstate& midstate() const noexcept { return state_; }
+
+  static constexpr digest hash(bytes_view data) noexcept { return hash_chars(data.data(), data.size()); }
+  static constexpr digest hash(std::string_view text) noexcept { return hash_chars(text.data(), text.size()); }
+
+ private:
   sha256_midstate state_ = sha256_initial;
   byte_array<sha256_block_size> buffer_{};
   std::size_t buffered_ = 0;
