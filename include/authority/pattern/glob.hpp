@@ -1,0 +1,415 @@
+// Globs for paths and names: matching in O(len(pattern) * len(text)) time with bounded
+// stack and no backtracking, and exact containment (every text one glob matches, the
+// other matches too) with fixed memory and a work limit.
+//
+// Syntax: `?` is one character, a run of `*` is a star, everything else is literal (no
+// escapes, no brackets). The two flavors differ only in how they treat '/':
+//   path: `*` matches a run (possibly empty) of non-'/' characters, `?` one non-'/'
+//         character, `**` any run including '/'. A run of three or more stars is the
+//         same as `**`. A trailing "/**" also matches the directory itself: "/tmp/**"
+//         matches "/tmp" and "/tmp/a/b", not "/tmpfoo". "/**/" in the middle does not
+//         match "/": "/a/**/b" needs at least one segment between a and b.
+//   name: no '/' semantics: any run of stars matches any run of characters.
+//
+// How it works: a glob is an NFA whose states are the offsets at which its tokens start,
+// plus its end. Matching keeps the set of live states as a bitset (a Thompson
+// simulation), so it never backtracks. Containment walks the child's states in order
+// (glob NFAs only move forward or loop on a star) and keeps, for the current child state,
+// the sets of parent states the parent can be in after the same text; the alphabet is
+// symbolic: the literal characters of both globs, '/', and one class for all others.
+#pragma once
+
+#include <array>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "authority/core/result.hpp"
+#include "authority/pattern/path.hpp"
+
+namespace authority::pattern {
+
+// Longest pattern of any syntax.
+inline constexpr std::size_t max_pattern_length = 4096;
+
+enum class glob_flavor : std::uint8_t { path, name };
+
+// Work done by a match or containment check: NFA state visits. Matching visits at most
+// (len(pattern) + 1) states per character of text, plus as many for the closure.
+struct glob_work {
+  std::uint64_t steps = 0;
+};
+
+// What a glob is made of, for specificity and for linters.
+struct glob_shape {
+  std::size_t literals = 0;   // literal characters
+  std::size_t any_ones = 0;   // `?`
+  std::size_t stars = 0;      // `*` that stops at '/' (path flavor only)
+  std::size_t globstars = 0;  // `**` (path) or any star run (name): crosses everything
+  constexpr bool exact() const noexcept { return any_ones + stars + globstars == 0; }
+};
+
+namespace glob_detail {
+
+inline constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+enum class token_kind : std::uint8_t { literal, any_one, star, globstar };
+
+struct token {
+  token_kind kind = token_kind::literal;
+  std::size_t length = 1;  // bytes of pattern
+  char ch = 0;             // the literal character
+};
+
+constexpr token token_at(std::string_view p, std::size_t i, glob_flavor flavor) noexcept {
+  const char c = p[i];
+  if (c == '?') return {token_kind::any_one, 1, c};
+  if (c != '*') return {token_kind::literal, 1, c};
+  std::size_t n = 1;
+  while (i + n < p.size() && p[i + n] == '*') ++n;
+  const bool crosses_slash = flavor == glob_flavor::name || n >= 2;
+  return {crosses_slash ? token_kind::globstar : token_kind::star, n, '*'};
+}
+
+constexpr bool is_star(token t) noexcept {
+  return t.kind == token_kind::star || t.kind == token_kind::globstar;
+}
+
+// The offset of the '/' of a trailing "/**" (path flavor): that state also accepts, which
+// is how "/tmp/**" matches "/tmp". npos when there is none.
+constexpr std::size_t directory_accept_state(std::string_view p, glob_flavor flavor) noexcept {
+  if (flavor != glob_flavor::path) return npos;
+  std::size_t stars = 0;
+  while (stars < p.size() && p[p.size() - 1 - stars] == '*') ++stars;
+  if (stars < 2 || stars == p.size() || p[p.size() - 1 - stars] != '/') return npos;
+  return p.size() - 1 - stars;
+}
+
+template <std::size_t Bits>
+class state_set {
+ public:
+  constexpr void set(std::size_t i) noexcept { words_[i >> 6] |= std::uint64_t{1} << (i & 63); }
+  constexpr bool test(std::size_t i) const noexcept { return ((words_[i >> 6] >> (i & 63)) & 1u) != 0; }
+  constexpr void clear() noexcept {
+    for (auto& w : words_) w = 0;
+  }
+  constexpr bool empty() const noexcept {
+    for (auto w : words_)
+      if (w != 0) return false;
+    return true;
+  }
+  constexpr bool subset_of(const state_set& o) const noexcept {
+    for (std::size_t i = 0; i < word_count; ++i)
+      if ((words_[i] & ~o.words_[i]) != 0) return false;
+    return true;
+  }
+  // The smallest member >= i, or npos.
+  constexpr std::size_t next(std::size_t i) const noexcept {
+    std::size_t w = i >> 6;
+    if (w >= word_count) return npos;
+    std::uint64_t bits = words_[w] & (~std::uint64_t{0} << (i & 63));
+    while (bits == 0) {
+      if (++w == word_count) return npos;
+      bits = words_[w];
+    }
+    return (w << 6) + static_cast<std::size_t>(std::countr_zero(bits));
+  }
+  constexpr bool operator==(const state_set&) const = default;
+
+ private:
+  static constexpr std::size_t word_count = (Bits + 63) / 64;
+  std::array<std::uint64_t, word_count> words_{};
+};
+
+// A glob as an NFA. A star state loops on what it may consume and moves to the next
+// token without consuming (the closure); every other state consumes one character.
+template <std::size_t Bits>
+class automaton {
+ public:
+  using set = state_set<Bits>;
+
+  constexpr automaton(std::string_view pattern, glob_flavor flavor) noexcept
+      : p_(pattern), flavor_(flavor), directory_accept_(directory_accept_state(pattern, flavor)) {}
+
+  constexpr set start(glob_work& work) const noexcept {
+    set s;
+    s.set(0);
+    close(s, work);
+    return s;
+  }
+
+  // to = the states reachable from `from` by consuming c.
+  constexpr void step(const set& from, char c, set& to, glob_work& work) const noexcept {
+    to.clear();
+    for (auto i = from.next(0); i != npos && i < p_.size(); i = from.next(i + 1)) {
+      ++work.steps;
+      const auto t = token_at(p_, i, flavor_);
+      switch (t.kind) {
+        case token_kind::literal:
+          if (c == t.ch) to.set(i + 1);
+          break;
+        case token_kind::any_one:
+          if (flavor_ == glob_flavor::name || c != '/') to.set(i + 1);
+          break;
+        case token_kind::star:  // path flavor only
+          if (c != '/') to.set(i);
+          break;
+        case token_kind::globstar:
+          to.set(i);
+          break;
+      }
+    }
+    close(to, work);
+  }
+
+  constexpr bool accepts(const set& s) const noexcept {
+    return s.test(p_.size()) || (directory_accept_ != npos && s.test(directory_accept_));
+  }
+
+ private:
+  // Stars may match nothing; empty moves only go forward, so one ascending pass suffices.
+  constexpr void close(set& s, glob_work& work) const noexcept {
+    for (auto i = s.next(0); i != npos && i < p_.size(); i = s.next(i + 1)) {
+      ++work.steps;
+      const auto t = token_at(p_, i, flavor_);
+      if (is_star(t)) s.set(i + t.length);
+    }
+  }
+
+  std::string_view p_;
+  glob_flavor flavor_;
+  std::size_t directory_accept_;
+};
+
+template <std::size_t Bits>
+constexpr bool match_with(std::string_view pattern, std::string_view text, glob_flavor flavor,
+                          glob_work& work) noexcept {
+  const automaton<Bits> nfa{pattern, flavor};
+  typename automaton<Bits>::set sets[2] = {nfa.start(work), {}};
+  int cur = 0;
+  for (char c : text) {
+    nfa.step(sets[cur], c, sets[1 - cur], work);
+    cur = 1 - cur;
+    if (sets[cur].empty()) return false;
+  }
+  return nfa.accepts(sets[cur]);
+}
+
+}  // namespace glob_detail
+
+// Matches `text` against `pattern` as written, without validating either (the
+// syntax-level functions in pattern.hpp validate first). A pattern longer than
+// max_pattern_length matches nothing.
+constexpr bool glob_match(std::string_view pattern, std::string_view text, glob_flavor flavor,
+                          glob_work* work = nullptr) noexcept {
+  glob_work local;
+  glob_work& w = work != nullptr ? *work : local;
+  // Size the state bitset to the pattern: short patterns are the common case.
+  if (pattern.size() < 64) return glob_detail::match_with<64>(pattern, text, flavor, w);
+  if (pattern.size() < 256) return glob_detail::match_with<256>(pattern, text, flavor, w);
+  if (pattern.size() <= max_pattern_length)
+    return glob_detail::match_with<max_pattern_length + 1>(pattern, text, flavor, w);
+  return false;
+}
+
+constexpr glob_shape shape_of(std::string_view pattern, glob_flavor flavor) noexcept {
+  glob_shape shape;
+  for (std::size_t i = 0; i < pattern.size();) {
+    const auto t = glob_detail::token_at(pattern, i, flavor);
+    switch (t.kind) {
+      case glob_detail::token_kind::literal: ++shape.literals; break;
+      case glob_detail::token_kind::any_one: ++shape.any_ones; break;
+      case glob_detail::token_kind::star: ++shape.stars; break;
+      case glob_detail::token_kind::globstar: ++shape.globstars; break;
+    }
+    i += t.length;
+  }
+  return shape;
+}
+
+// A path glob is absolute (starts with '/' or `**`), at most max_pattern_length bytes,
+// and names no path a canonical path could never be: no NUL, no empty segment ("//"),
+// no "." or ".." segment, no trailing '/' (except "/" itself). Errors: invalid_pattern
+// or too_long, field "pattern", offset of the problem.
+constexpr result<void> validate_path_glob(std::string_view p) noexcept {
+  using detail::at;
+  if (p.empty()) return at(errc::invalid_pattern, "pattern", 0);
+  if (p.size() > max_pattern_length) return at(errc::too_long, "pattern", max_pattern_length);
+  if (p[0] != '/' && !p.starts_with("**")) return at(errc::invalid_pattern, "pattern", 0);
+  if (p.size() > 1 && p.back() == '/') return at(errc::invalid_pattern, "pattern", p.size() - 1);
+  std::size_t start = 0;  // of the current segment
+  for (std::size_t i = 0; i <= p.size(); ++i) {
+    if (i < p.size() && p[i] == '\0') return at(errc::invalid_pattern, "pattern", i);
+    if (i < p.size() && p[i] != '/') continue;
+    const auto segment = detail::slice(p, start, i);
+    if (start > 0 && i < p.size() && segment.empty()) return at(errc::invalid_pattern, "pattern", i);
+    if (segment == "." || segment == "..") return at(errc::invalid_pattern, "pattern", start);
+    start = i + 1;
+  }
+  return success();
+}
+
+// Containment limits: beyond them glob_contains says too_complex and callers deny.
+inline constexpr std::size_t max_contains_parent_length = 256;  // parent glob bytes
+inline constexpr std::size_t max_contains_frontier = 64;        // parent state sets per child state
+inline constexpr std::uint64_t max_contains_steps = std::uint64_t{1} << 22;
+
+// Lower limits than the maxima, for callers that want a smaller budget (and for tests).
+struct contains_limits {
+  std::size_t frontier = max_contains_frontier;  // at most max_contains_frontier
+  std::uint64_t steps = max_contains_steps;
+};
+
+namespace glob_detail {
+
+using parent_automaton = automaton<max_contains_parent_length + 1>;
+using parent_set = parent_automaton::set;
+
+// The parent state sets reachable at one child state. Only minimal sets are kept: a set
+// that includes another reaches acceptance whenever the smaller one does.
+class frontier {
+ public:
+  constexpr explicit frontier(std::size_t capacity) noexcept
+      : capacity_(capacity < max_contains_frontier ? capacity : max_contains_frontier) {}
+
+  // False when full. Slots of superseded sets are reused only by compact(), so indices
+  // stay stable while a caller iterates.
+  constexpr bool add(const parent_set& s) noexcept {
+    for (std::size_t i = 0; i < size_; ++i)
+      if (live_[i] && items_[i].subset_of(s)) return true;
+    for (std::size_t i = 0; i < size_; ++i)
+      if (live_[i] && s.subset_of(items_[i])) live_[i] = false;
+    if (size_ == capacity_) return false;
+    items_[size_] = s;
+    live_[size_++] = true;
+    return true;
+  }
+  constexpr void compact() noexcept {
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < size_; ++i)
+      if (live_[i]) {
+        items_[kept] = items_[i];
+        live_[kept++] = true;
+      }
+    size_ = kept;
+  }
+  constexpr void clear() noexcept { size_ = 0; }
+  constexpr std::size_t size() const noexcept { return size_; }
+  constexpr bool live(std::size_t i) const noexcept { return live_[i]; }
+  constexpr const parent_set& operator[](std::size_t i) const noexcept { return items_[i]; }
+
+ private:
+  std::array<parent_set, max_contains_frontier> items_{};
+  std::array<bool, max_contains_frontier> live_{};
+  std::size_t size_ = 0;
+  std::size_t capacity_;
+};
+
+// One representative character per class of characters both globs treat alike.
+class alphabet {
+ public:
+  constexpr alphabet(std::string_view a, std::string_view b, glob_flavor flavor) noexcept {
+    if (flavor == glob_flavor::path) literal_['/'] = true;
+    mark_literals(a, flavor);
+    mark_literals(b, flavor);
+    for (std::size_t c = 0; c < 256; ++c)
+      if (literal_[c]) chars_[size_++] = static_cast<char>(c);
+    // One character for all the others; prefer printable ASCII, which names and paths
+    // may always contain, then other bytes. NUL is never a valid target character.
+    constexpr std::size_t search_order[][2] = {{0x20, 0x7f}, {0x80, 0x100}, {0x01, 0x20}, {0x7f, 0x80}};
+    for (const auto& range : search_order)
+      for (std::size_t c = range[0]; c < range[1]; ++c)
+        if (!literal_[c]) {
+          chars_[size_++] = static_cast<char>(c);
+          return;
+        }
+  }
+  constexpr std::size_t size() const noexcept { return size_; }
+  constexpr char operator[](std::size_t i) const noexcept { return chars_[i]; }
+
+ private:
+  constexpr void mark_literals(std::string_view p, glob_flavor flavor) noexcept {
+    for (std::size_t i = 0; i < p.size();) {
+      const auto t = token_at(p, i, flavor);
+      if (t.kind == token_kind::literal) literal_[static_cast<unsigned char>(t.ch)] = true;
+      i += t.length;
+    }
+  }
+  std::array<bool, 256> literal_{};
+  std::array<char, 257> chars_{};
+  std::size_t size_ = 0;
+};
+
+constexpr bool consumes(token t, char c, glob_flavor flavor) noexcept {
+  switch (t.kind) {
+    case token_kind::literal: return c == t.ch;
+    case token_kind::any_one: return flavor == glob_flavor::name || c != '/';
+    case token_kind::star: return c != '/';
+    case token_kind::globstar: return true;
+  }
+  return false;
+}
+
+enum class verdict : std::uint8_t { open, not_contained, too_complex };
+
+// Feeds every class the child token `t` consumes to every set of `from`, adding the
+// results to `to` (which may be `from`: then this runs to a fixpoint, for a star).
+constexpr verdict advance(const parent_automaton& parent, const alphabet& sigma, token t, glob_flavor flavor,
+                          frontier& from, frontier& to, glob_work& work, std::uint64_t max_steps) noexcept {
+  for (std::size_t j = 0; j < from.size(); ++j) {
+    if (!from.live(j)) continue;
+    for (std::size_t k = 0; k < sigma.size(); ++k) {
+      if (!consumes(t, sigma[k], flavor)) continue;
+      parent_set next;
+      parent.step(from[j], sigma[k], next, work);
+      // Every child state can still reach acceptance, so a dead parent is a witness.
+      if (next.empty()) return verdict::not_contained;
+      if (!to.add(next) || work.steps > max_steps) return verdict::too_complex;
+    }
+  }
+  return verdict::open;
+}
+
+}  // namespace glob_detail
+
+// True when every text `child` matches is also matched by `parent`; both are taken as
+// written (validate first). Exact, not just sound, within the limits above; past them
+// too_complex (field "contains"). A child without wildcards is just matched, whatever
+// the parent's length.
+constexpr result<bool> glob_contains(glob_flavor flavor, std::string_view parent, std::string_view child,
+                                     contains_limits limits = {}) noexcept {
+  using namespace glob_detail;
+  if (parent == child) return true;
+  if (shape_of(child, flavor).exact()) return glob_match(parent, child, flavor);
+  if (parent.size() > max_contains_parent_length)
+    return detail::at(errc::too_complex, "contains", max_contains_parent_length);
+
+  const parent_automaton nfa{parent, flavor};
+  const alphabet sigma{parent, child, flavor};
+  glob_work work;
+  frontier sets[2] = {frontier{limits.frontier}, frontier{limits.frontier}};
+  int cur = 0;
+  (void)sets[cur].add(nfa.start(work));
+  const auto child_directory_accept = directory_accept_state(child, flavor);
+  for (std::size_t i = 0;;) {
+    if (i == child.size() || i == child_directory_accept) {
+      for (std::size_t j = 0; j < sets[cur].size(); ++j)
+        if (sets[cur].live(j) && !nfa.accepts(sets[cur][j])) return false;
+      if (i == child.size()) return true;
+    }
+    const auto t = token_at(child, i, flavor);
+    frontier& to = is_star(t) ? sets[cur] : sets[1 - cur];
+    if (&to != &sets[cur]) to.clear();
+    switch (advance(nfa, sigma, t, flavor, sets[cur], to, work, limits.steps)) {
+      case verdict::not_contained: return false;
+      case verdict::too_complex: return detail::at(errc::too_complex, "contains", i);
+      case verdict::open: break;
+    }
+    if (&to != &sets[cur]) cur = 1 - cur;
+    sets[cur].compact();
+    i += t.length;
+  }
+}
+
+}  // namespace authority::pattern
