@@ -1,0 +1,161 @@
+// Verifying a capability against an access (INV-2), in a fixed order with one error
+// code per failure:
+//   decode → key id (unknown → key_unknown; retired past grace → key_expired)
+//   → MAC (constant time) → TTL → revocation → type → resource → method → run → rate.
+// Only the MAC chain is expensive; a cache of tokens whose MAC already verified (keyed
+// by their exact bytes and the key ring's generation) makes the warm path cheap. Every
+// other check runs on every call.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "authority/capability/key_ring.hpp"
+#include "authority/capability/mac.hpp"
+#include "authority/capability/rate_limit.hpp"
+#include "authority/capability/revocation.hpp"
+#include "authority/capability/wire.hpp"
+
+namespace authority::capability {
+
+// What an effect needs: a type, a canonical target, a method (bit index within the
+// type's methods) and the run the request comes from (zero = none).
+struct access_request {
+  cap_type type = cap_type::fs;
+  std::string_view target{};
+  std::uint8_t method = 0;
+  id128 run_id{};
+};
+
+// Tokens whose MAC chain has been verified, by exact bytes. Direct-mapped, indexed by
+// the token's final MAC.
+inline constexpr std::size_t max_cached_token_size = 1024;
+struct verified_slot {
+  std::uint64_t generation = 0;
+  std::uint16_t size = 0;  // 0 = empty
+  byte bytes[max_cached_token_size]{};
+};
+
+class verified_cache {
+ public:
+  explicit verified_cache(std::span<verified_slot> storage) noexcept : slots_(storage) {
+    for (auto& s : slots_) s.size = 0;
+  }
+
+  bool contains(bytes_view wire, std::uint64_t generation) const noexcept {
+    const auto i = index_for(wire);
+    if (i == npos) return false;
+    const auto& s = slots_[i];
+    if (s.size != wire.size() || s.generation != generation) return false;
+    // Exact comparison of public bytes (the token itself); no secret is involved.
+    for (std::size_t k = 0; k < wire.size(); ++k)
+      if (s.bytes[k] != wire[k]) return false;
+    return true;
+  }
+
+  void insert(bytes_view wire, std::uint64_t generation) noexcept {
+    const auto i = index_for(wire);
+    if (i == npos) return;
+    auto& s = slots_[i];
+    for (std::size_t k = 0; k < wire.size(); ++k) s.bytes[k] = wire[k];
+    s.size = static_cast<std::uint16_t>(wire.size());
+    s.generation = generation;
+  }
+
+ private:
+  static constexpr std::size_t npos = ~std::size_t{0};
+  std::size_t index_for(bytes_view wire) const noexcept {
+    if (slots_.empty() || wire.size() < 32 || wire.size() > max_cached_token_size) return npos;
+    return static_cast<std::size_t>(load_le64(wire.data() + wire.size() - 32) % slots_.size());
+  }
+  std::span<verified_slot> slots_;
+};
+
+class verifier {
+ public:
+  // `rates` and `cache` are optional: without a rate limiter nothing is consumed
+  // (inspection), without a cache every MAC is recomputed.
+  verifier(const key_ring& keys, const revocation_list& revoked, rate_limiter* rates = nullptr,
+           verified_cache* cache = nullptr) noexcept
+      : keys_(keys), revoked_(revoked), rates_(rates), cache_(cache) {}
+
+  // How far in the future an issued-at time may lie (clocks of issuer and verifier differ).
+  time_ns max_clock_skew = 5 * ns_per_s;
+
+  // The full check of a token's binary form against an access. `scratch` receives the
+  // decoded token (also on success, for the caller's audit record).
+  result<void> verify(bytes_view wire, const access_request& access, time_ns now, token& scratch) noexcept {
+    wire_layout layout;
+    AUTHORITY_TRY(decode(wire, scratch, &layout));
+    AUTHORITY_TRY(check_mac(wire, layout, scratch, now));
+    AUTHORITY_TRY(check_live(scratch, access.run_id, now));
+    AUTHORITY_TRY(check_scope(scratch, access));
+    if (rates_ != nullptr) AUTHORITY_TRY(rates_->consume(scratch, now));
+    return success();
+  }
+
+  result<void> verify_text(std::string_view text, const access_request& access, time_ns now,
+                           token& scratch) noexcept {
+    byte buf[max_token_size];
+    const auto wire = AUTHORITY_TRY(text_to_binary(text, buf));
+    return verify(wire, access, now, scratch);
+  }
+
+  // Key and MAC of a token held in memory (re-encodes it).
+  result<void> check_authentic(const token& t, time_ns now) const noexcept {
+    const key_slot* key = AUTHORITY_TRY(keys_.for_verify(t.key_id, now));
+    const auto expected = AUTHORITY_TRY(compute_mac(key->mac_key, t));
+    if (!crypto::verify_mac(expected, t.mac)) return make_error(errc::bad_mac, "mac");
+    return success();
+  }
+
+  // TTL (with caveats) and revocation.
+  result<void> check_live(const token& t, const id128& requesting_run, time_ns now) const noexcept {
+    const std::uint64_t now_ms = now / ns_per_ms;
+    if (t.issued_at_ms > (now + max_clock_skew) / ns_per_ms) return make_error(errc::token_not_yet_valid, "issued_at");
+    if (now_ms >= t.expires_at_ms()) return make_error(errc::token_expired, "ttl");
+    if (now_ms >= t.effective_expiry_ms()) return make_error(errc::token_expired, "caveat");
+    if (revoked_.revokes(t, requesting_run)) return make_error(errc::revoked, "token_id");
+    return success();
+  }
+
+  // Type → resource → method → run binding, each including the holder's caveats.
+  result<void> check_scope(const token& t, const access_request& a) const noexcept {
+    if (t.type != a.type) return make_error(errc::wrong_type, "type");
+    const auto syntax = find_type(t.type)->resource_syntax;
+    if (!pattern::matches(syntax, t.resource.view(), a.target)) return make_error(errc::resource_not_covered, "resource");
+    for (const auto& c : t.caveats)
+      if (c.kind == caveat_kind::resource && !pattern::matches(syntax, c.pattern.view(), a.target))
+        return make_error(errc::resource_not_covered, "caveat");
+    if (!t.methods.contains(a.method)) return make_error(errc::method_not_allowed, "methods");
+    for (const auto& c : t.caveats)
+      if (c.kind == caveat_kind::methods && !method_set::of(static_cast<std::uint32_t>(c.value)).contains(a.method))
+        return make_error(errc::method_not_allowed, "caveat");
+    if (t.bound_to_run() && t.run_id != a.run_id) return make_error(errc::run_mismatch, "run_id");
+    for (const auto& c : t.caveats)
+      if (c.kind == caveat_kind::bind_run && c.run != a.run_id) return make_error(errc::run_mismatch, "caveat");
+    return success();
+  }
+
+  const key_ring& keys() const noexcept { return keys_; }
+  const revocation_list& revocations() const noexcept { return revoked_; }
+
+ private:
+  result<void> check_mac(bytes_view wire, const wire_layout& layout, const token& t, time_ns now) noexcept {
+    const key_slot* key = AUTHORITY_TRY(keys_.for_verify(t.key_id, now));
+    if (cache_ != nullptr && cache_->contains(wire, keys_.generation())) return success();
+    const auto expected = compute_mac(key->mac_key, wire, layout, t.caveats.size());
+    if (!crypto::verify_mac(expected, t.mac)) return make_error(errc::bad_mac, "mac");
+    if (cache_ != nullptr) cache_->insert(wire, keys_.generation());
+    return success();
+  }
+
+  const key_ring& keys_;
+  const revocation_list& revoked_;
+  rate_limiter* rates_;
+  verified_cache* cache_;
+};
+
+}  // namespace authority::capability
