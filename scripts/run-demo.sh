@@ -6,4 +6,4 @@ bash scripts/install-deps.sh
 build=${AUTHORITY_BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" -j2 --target authority
-exec "$build/authority" demo "$@"
+exec "$build/authority" demo caps "$@"
