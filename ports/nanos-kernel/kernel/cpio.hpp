@@ -53,7 +53,7 @@ inline result<std::uint32_t> hex_field(bytes_view header, std::size_t field_inde
 }
 
 inline bool safe_name(std::string_view name) noexcept {
-  if (name.empty() || name.front() == '/') return false;
+  if (name.empty() || name.front() == '/' || name.back() == '/') return false;
   if (name == ".") return true;  // the archive root that `find .` emits
   while (!name.empty()) {
     const std::size_t slash = name.find('/');

@@ -93,14 +93,14 @@ bool next_placeholder(W& out, std::string_view& fmt, format_spec& spec) {
   while (!fmt.empty()) {
     const std::size_t open = fmt.find('{');
     if (open == std::string_view::npos) break;
-    out(fmt.substr(0, open));
     if (open + 1 < fmt.size() && fmt[open + 1] == '{') {
-      out(std::string_view{"{"});
+      out(fmt.substr(0, open + 1));  // text and one '{'
       fmt.remove_prefix(open + 2);
       continue;
     }
     const std::size_t close = fmt.find('}', open);
-    if (close == std::string_view::npos) break;
+    if (close == std::string_view::npos) break;  // an unterminated '{' prints as text
+    out(fmt.substr(0, open));
     spec = parse_spec(fmt.substr(open + 1, close - open - 1));
     fmt.remove_prefix(close + 1);
     return true;

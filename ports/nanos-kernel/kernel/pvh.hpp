@@ -27,9 +27,17 @@ enum memmap_type : std::uint32_t { ram = 1 };
 // kernel, a test buffer in the tests).
 using physical_view = authority::bytes_view (*)(std::uint64_t address, std::size_t size);
 
-inline result<void> read_boot_info(std::uint64_t info_address, physical_view memory, boot_info& out) noexcept {
+inline result<void> read_boot_info(std::uint64_t info_address, physical_view physical, boot_info& out) noexcept {
   out.protocol = "pvh";
+  // Every structure the start info points to must be readable in full.
+  bool unreadable = false;
+  auto memory = [&](std::uint64_t address, std::size_t size) {
+    const authority::bytes_view v = physical(address, size);
+    if (v.size() != size || v.data() == nullptr) unreadable = true;
+    return unreadable ? authority::bytes_view{} : v;
+  };
   const authority::bytes_view info = memory(info_address, start_info_size);
+  if (unreadable) return make_error(errc::out_of_range, "pvh.start_info");
   if (authority::load_le32(info.data()) != start_info_magic) return make_error(errc::bad_magic, "pvh.magic", 0);
   const std::uint32_t version = authority::load_le32(info.data() + 4);
   if (version < 1) return make_error(errc::unsupported_version, "pvh.version", 4);  // v0 has no memory map
@@ -42,6 +50,7 @@ inline result<void> read_boot_info(std::uint64_t info_address, physical_view mem
 
   if (memmap_entries == 0 || memmap_entries > max_entries) return make_error(errc::out_of_range, "pvh.memmap_entries", 48);
   const authority::bytes_view map = memory(memmap, memmap_entries * 24u);
+  if (unreadable) return make_error(errc::out_of_range, "pvh.memmap_paddr", 40);
   for (std::size_t i = 0; i < memmap_entries; ++i) {
     const std::uint64_t base = authority::load_le64(map.data() + 24 * i);
     const std::uint64_t size = authority::load_le64(map.data() + 24 * i + 8);
@@ -55,6 +64,7 @@ inline result<void> read_boot_info(std::uint64_t info_address, physical_view mem
   if (nr_modules > max_entries) return make_error(errc::out_of_range, "pvh.nr_modules", 12);
   if (nr_modules > 0) {
     const authority::bytes_view mods = memory(modlist, nr_modules * 32u);
+    if (unreadable) return make_error(errc::out_of_range, "pvh.modlist_paddr", 16);
     for (std::size_t i = 0; i < nr_modules; ++i) {
       const std::uint64_t base = authority::load_le64(mods.data() + 32 * i);
       const std::uint64_t size = authority::load_le64(mods.data() + 32 * i + 8);
@@ -65,7 +75,7 @@ inline result<void> read_boot_info(std::uint64_t info_address, physical_view mem
   }
   if (cmdline != 0) {
     // A C string: bounded search for its NUL.
-    const authority::bytes_view text = memory(cmdline, max_cmdline);
+    const authority::bytes_view text = physical(cmdline, max_cmdline);  // may end early: NUL needed inside
     std::size_t n = 0;
     while (n < text.size() && text[n] != 0) ++n;
     if (n == text.size()) return make_error(errc::too_long, "pvh.cmdline", 24);

@@ -1,6 +1,9 @@
 // aarch64 entry on QEMU virt. The image starts with the Linux arm64 Image header, so
 // QEMU's -kernel loads it at RAM + 0x80000 = 0x40080000, passes the device tree in x0
 // and honours -initrd (it adds linux,initrd-{start,end} to /chosen).
+#ifndef KERNEL_STACK_SIZE
+#define KERNEL_STACK_SIZE 65536
+#endif
 #define PROTOCOL_FDT 2
 
 .section .text.boot, "ax"
@@ -102,6 +105,8 @@ level1_table:
 
 .section .bss.stack, "aw", @nobits
 .balign 16
-.skip 65536
+.global __stack_bottom
+__stack_bottom:
+.skip KERNEL_STACK_SIZE
 .global __stack_top
 __stack_top:

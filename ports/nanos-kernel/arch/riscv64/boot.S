@@ -1,5 +1,8 @@
 // riscv64 entry on QEMU virt under OpenSBI (-bios default): S-mode at 0x80200000 with
 // a0 = hart id, a1 = device tree.
+#ifndef KERNEL_STACK_SIZE
+#define KERNEL_STACK_SIZE 65536
+#endif
 #define PROTOCOL_FDT 2
 
 .section .text.boot, "ax"
@@ -52,6 +55,8 @@ root_table:
 
 .section .bss.stack, "aw", @nobits
 .balign 16
-.skip 65536
+.global __stack_bottom
+__stack_bottom:
+.skip KERNEL_STACK_SIZE
 .global __stack_top
 __stack_top:

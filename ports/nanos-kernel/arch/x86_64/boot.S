@@ -3,6 +3,9 @@
 //   PVH (QEMU -kernel, the fast test path): ebx = hvm_start_info.
 // Then: identity-map [0, 4 GiB) with 2 MiB pages, enter long mode, enable SSE, and call
 // kernel_main(protocol, info).
+#ifndef KERNEL_STACK_SIZE
+#define KERNEL_STACK_SIZE 65536
+#endif
 #define PROTOCOL_MULTIBOOT2 1
 #define PROTOCOL_PVH 3
 #define MULTIBOOT2_MAGIC 0xe85250d6
@@ -140,6 +143,8 @@ page_directories:
 
 .section .bss.stack, "aw", @nobits
 .balign 16
-.skip 65536
+.global __stack_bottom
+__stack_bottom:
+.skip KERNEL_STACK_SIZE
 .global __stack_top
 __stack_top:
