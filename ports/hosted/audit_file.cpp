@@ -147,6 +147,19 @@ result<std::unique_ptr<audit_file>> audit_file::open(const std::string& path, co
   }
   audit_log_contents log;
   log.bytes = std::move(*bytes);
+  if (log.bytes.size() < audit::log_header_size && options.create) {
+    // A crash while creating the file: no entry can have been acknowledged before the
+    // header was durable, so the file is made again.
+    const auto header = audit::make_log_header(options.log_id);
+    if (::ftruncate(fd, 0) != 0 || !write_all(fd, header.data(), header.size()) || ::fdatasync(fd) != 0) {
+      ::close(fd);
+      return make_error(errc::io_error, "write log header");
+    }
+    report.created = true;
+    report.truncated_bytes = log.bytes.size();
+    report.head = {0, audit::genesis(options.log_id)};
+    return std::unique_ptr<audit_file>(new audit_file(fd, options.log_id, report.head, header.size(), options));
+  }
   auto id = audit::read_log_header(bytes_view{log.bytes});
   if (!id) {
     ::close(fd);

@@ -239,6 +239,31 @@ TEST_CASE("audit file: every flipped bit of a small log is found at its sequence
   CHECK(checked == good.size() * 8);
 }
 
+TEST_CASE("audit file: a file cut inside its header is made again; a damaged header is refused", "[audit][file]") {
+  temp_dir dir;
+  const auto good_path = dir.file("good");
+  write_log(good_path, 1);
+  const auto good = read_bytes(good_path);
+  const auto path = dir.file("log");
+  for (std::size_t cut = 0; cut < log_header_size; ++cut) {
+    write_bytes(path, std::vector<byte>(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(cut)));
+    recovery_report report;
+    auto f = open_ok(path, report);
+    CHECK(report.created);
+    CHECK(report.truncated_bytes == cut);
+    CHECK(f->append(sample(1))->seq == 1);
+  }
+  auto bytes = good;
+  bytes[3] ^= 1;
+  write_bytes(path, bytes);
+  recovery_report report;
+  audit_file_options options;
+  auto refused = audit_file::open(path, options, report);
+  CHECK(refused.code() == errc::bad_magic);
+  CHECK(report.verification.bad_seq == 1);
+  CHECK(read_bytes(path) == bytes);
+}
+
 TEST_CASE("audit file: a size limit fails closed with log_full and keeps every entry", "[audit][file]") {
   temp_dir dir;
   const auto path = dir.file("log");

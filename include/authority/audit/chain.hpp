@@ -7,6 +7,7 @@
 // entry is never dropped silently and a sequence number is never reused.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 
 #include "authority/audit/entry.hpp"
@@ -26,6 +27,13 @@ struct chain_head {
   std::uint64_t seq = 0;
   digest hash{};
   constexpr bool operator==(const chain_head&) const noexcept = default;
+};
+
+// What the gate needs from a log, in a kernel (chain over a sink) and on Linux
+// (hosted::audit_file): append a record and return once it is durable.
+template <class L>
+concept durable_log = requires(L& log, const record& r) {
+  { log.append_durable(r) } -> std::same_as<result<appended>>;
 };
 
 template <sink S>
@@ -79,5 +87,7 @@ class chain {
   chain_head head_;
   authority::error failed_{errc::ok, {}, 0};
 };
+
+static_assert(durable_log<chain<memory_sink<1>>>);
 
 }  // namespace authority::audit

@@ -80,6 +80,8 @@ class audit_file {
 
   // Appends and returns once the entry is durable. Thread-safe.
   result<audit::appended> append(const audit::record& r);
+  // The name the gate's audit::durable_log concept uses; the same as append().
+  result<audit::appended> append_durable(const audit::record& r) { return append(r); }
 
   audit::chain_head head() const;
   const audit::id16& log_id() const noexcept { return log_id_; }
@@ -116,5 +118,7 @@ class audit_file {
   authority::error failed_{errc::ok, {}, 0};
   std::atomic<std::uint64_t> syncs_{0};
 };
+
+static_assert(audit::durable_log<audit_file>);
 
 }  // namespace authority::hosted
