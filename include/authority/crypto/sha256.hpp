@@ -160,6 +160,7 @@ constexpr digest sha256_digest_of(const sha256_midstate& s) noexcept {
 // evaluation cannot reinterpret them, so it copies each block first.
 template <class Char>
 constexpr void sha256_compress_chars(sha256_midstate& s, const Char* p, std::size_t n) noexcept {
+  if (n == 0) return;  // spares short messages an indirect call that would do nothing
   if constexpr (std::is_same_v<Char, byte>) {
     sha256_compress(s, p, n);
   } else if (std::is_constant_evaluated()) {

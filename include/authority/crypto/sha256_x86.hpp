@@ -18,7 +18,8 @@
 
 namespace authority::crypto::detail::x86 {
 
-typedef int v4si __attribute__((vector_size(16)));
+typedef int v4si __attribute__((vector_size(16)));  // what the SHA builtins take
+typedef unsigned v4su __attribute__((vector_size(16)));  // for sums: they wrap
 typedef char v16qi __attribute__((vector_size(16)));
 // Unaligned, aliasing views for loads and stores (what the intrinsics' __m128i_u is).
 typedef int v4si_unaligned __attribute__((vector_size(16), aligned(1), may_alias));
@@ -37,6 +38,11 @@ inline bool cpu_has_sha_ni() noexcept {
 
 #define AUTHORITY_SHA_NI_TARGET __attribute__((target("sha,sse4.1,ssse3")))
 
+// Lane-wise sum modulo 2^32 (signed vector overflow would be undefined).
+AUTHORITY_SHA_NI_TARGET inline v4si add(v4si a, v4si b) noexcept {
+  return reinterpret_cast<v4si>(reinterpret_cast<v4su>(a) + reinterpret_cast<v4su>(b));
+}
+
 AUTHORITY_SHA_NI_TARGET inline v4si load_be_words(const byte* p) noexcept {
   const v16qi raw = reinterpret_cast<v16qi>(*reinterpret_cast<const v4si_unaligned*>(p));
   return reinterpret_cast<v4si>(
@@ -46,12 +52,12 @@ AUTHORITY_SHA_NI_TARGET inline v4si load_be_words(const byte* p) noexcept {
 // W[t..t+3] from the four previous message vectors (oldest first).
 AUTHORITY_SHA_NI_TARGET inline v4si next_schedule(v4si w16, v4si w12, v4si w8, v4si w4) noexcept {
   const v4si w7 = __builtin_shufflevector(w8, w4, 1, 2, 3, 4);  // W[t-7..t-4]
-  return __builtin_ia32_sha256msg2(__builtin_ia32_sha256msg1(w16, w12) + w7, w4);
+  return __builtin_ia32_sha256msg2(add(__builtin_ia32_sha256msg1(w16, w12), w7), w4);
 }
 
 // Four rounds. The instructions keep the state as {F,E,B,A} and {H,G,D,C}.
 AUTHORITY_SHA_NI_TARGET inline void rounds4(v4si& abef, v4si& cdgh, v4si w, int t) noexcept {
-  const v4si wk = w + *reinterpret_cast<const v4si_aliased*>(sha256_k + t);
+  const v4si wk = add(w, *reinterpret_cast<const v4si_aliased*>(sha256_k + t));
   cdgh = __builtin_ia32_sha256rnds2(cdgh, abef, wk);
   abef = __builtin_ia32_sha256rnds2(abef, cdgh, __builtin_shufflevector(wk, wk, 2, 3, 0, 0));
 }
@@ -81,8 +87,8 @@ AUTHORITY_SHA_NI_TARGET inline void sha256_compress_sha_ni(sha256_midstate& s, c
       w3 = next_schedule(w3, w0, w1, w2);
       rounds4(abef, cdgh, w3, t + 12);
     }
-    abef += abef_in;
-    cdgh += cdgh_in;
+    abef = add(abef, abef_in);
+    cdgh = add(cdgh, cdgh_in);
   }
 
   *reinterpret_cast<v4si_unaligned*>(s.h.data()) = __builtin_shufflevector(abef, cdgh, 3, 2, 7, 6);
