@@ -71,7 +71,11 @@ template <entropy_source E>
 result<void> delegate(const verifier& v, const token& parent, const grant& child, time_ns now, E& entropy,
                       token& out) noexcept {
   AUTHORITY_TRY(v.check_authentic(parent, now));
-  AUTHORITY_TRY(v.check_live(parent, id128{}, now));
+  {
+    token_view pv;
+    view_of(parent, pv);
+    AUTHORITY_TRY(v.check_live(pv, id128{}, now));
+  }
   if (parent.depth() + 1 > max_depth) return make_error(errc::depth_exceeded, "lineage");
   if (child.type != parent.type) return make_error(errc::widens_type, "type");
   const auto syntax = find_type(parent.type)->resource_syntax;

@@ -38,7 +38,7 @@ class rate_limiter {
   }
 
   // Charges one use of `t` at `now`; rate_limited if the token or an ancestor is exhausted.
-  result<void> consume(const token& t, time_ns now) noexcept {
+  result<void> consume(const token_view& t, time_ns now) noexcept {
     bucket_slot* charged[max_depth + 1]{};
     std::size_t n = 0;
     if (t.rate.limited) {
@@ -54,6 +54,11 @@ class rate_limiter {
       if (charged[i]->level < window_ns(charged[i]->rate)) return make_error(errc::rate_limited, i == 0 && t.rate.limited ? "rate" : "lineage");
     for (std::size_t i = 0; i < n; ++i) charged[i]->level -= window_ns(charged[i]->rate);
     return success();
+  }
+  result<void> consume(const token& t, time_ns now) noexcept {
+    token_view v;
+    view_of(t, v);
+    return consume(v, now);
   }
 
  private:

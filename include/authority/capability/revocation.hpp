@@ -72,7 +72,7 @@ class revocation_list {
   }
 
   // Is the token, an ancestor of it, a run it is bound to, or the requesting run revoked?
-  bool revokes(const token& t, const id128& requesting_run) const noexcept {
+  bool revokes(const token_view& t, const id128& requesting_run) const noexcept {
     if (count_ == 0) return false;
     if (contains(revocation_kind::token, t.token_id)) return true;
     for (const auto& a : t.lineage)

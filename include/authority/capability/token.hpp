@@ -103,4 +103,85 @@ struct token {
   constexpr bool operator==(const token&) const = default;
 };
 
+// A decoded token that points into the bytes it was decoded from (or into a `token`):
+// what the verifier works on, so that checking a token copies no strings. Valid only
+// while those bytes live.
+struct caveat_view {
+  caveat_kind kind = caveat_kind::expires_before;
+  std::uint64_t value = 0;
+  std::string_view pattern{};
+  id128 run{};
+};
+
+struct token_view {
+  std::uint8_t version = token_version;
+  std::uint32_t key_id = 0;
+  cap_type type = cap_type::fs;
+  method_set methods{};
+  std::string_view resource{};
+  std::uint64_t issued_at_ms = 0;
+  std::uint64_t ttl_ms = 0;
+  rate_limit rate{};
+  id128 run_id{};
+  id128 token_id{};
+  static_vector<ancestor, max_depth> lineage{};
+  static_vector<caveat_view, max_caveats> caveats{};
+  mac_bytes mac{};
+
+  constexpr std::size_t depth() const noexcept { return lineage.size(); }
+  constexpr bool bound_to_run() const noexcept { return !is_zero(run_id); }
+  constexpr std::uint64_t expires_at_ms() const noexcept {
+    const std::uint64_t e = issued_at_ms + ttl_ms;
+    return e < issued_at_ms ? ~std::uint64_t{0} : e;
+  }
+  constexpr std::uint64_t effective_expiry_ms() const noexcept {
+    std::uint64_t e = expires_at_ms();
+    for (const auto& c : caveats)
+      if (c.kind == caveat_kind::expires_before && c.value < e) e = c.value;
+    return e;
+  }
+};
+
+constexpr void view_of(const token& t, token_view& v) noexcept {
+  v.version = t.version;
+  v.key_id = t.key_id;
+  v.type = t.type;
+  v.methods = t.methods;
+  v.resource = t.resource.view();
+  v.issued_at_ms = t.issued_at_ms;
+  v.ttl_ms = t.ttl_ms;
+  v.rate = t.rate;
+  v.run_id = t.run_id;
+  v.token_id = t.token_id;
+  v.lineage = t.lineage;
+  v.caveats.clear();
+  for (const auto& c : t.caveats) (void)v.caveats.push_back(caveat_view{c.kind, c.value, c.pattern.view(), c.run});
+  v.mac = t.mac;
+}
+
+// An owning copy of a view (fields were validated when the view was decoded).
+constexpr void materialize(const token_view& v, token& t) noexcept {
+  t.version = v.version;
+  t.key_id = v.key_id;
+  t.type = v.type;
+  t.methods = v.methods;
+  t.resource = static_string<max_resource_size>::from(v.resource).value_or(static_string<max_resource_size>{});
+  t.issued_at_ms = v.issued_at_ms;
+  t.ttl_ms = v.ttl_ms;
+  t.rate = v.rate;
+  t.run_id = v.run_id;
+  t.token_id = v.token_id;
+  t.lineage = v.lineage;
+  t.caveats.clear();
+  for (const auto& c : v.caveats) {
+    caveat owned;
+    owned.kind = c.kind;
+    owned.value = c.value;
+    owned.pattern = static_string<max_resource_size>::from(c.pattern).value_or(static_string<max_resource_size>{});
+    owned.run = c.run;
+    (void)t.caveats.push_back(owned);
+  }
+  t.mac = v.mac;
+}
+
 }  // namespace authority::capability

@@ -84,23 +84,31 @@ class verifier {
   // How far in the future an issued-at time may lie (clocks of issuer and verifier differ).
   time_ns max_clock_skew = 5 * ns_per_s;
 
-  // The full check of a token's binary form against an access. `scratch` receives the
-  // decoded token (also on success, for the caller's audit record).
-  result<void> verify(bytes_view wire, const access_request& access, time_ns now, token& scratch) noexcept {
+  // The full check of a token's binary form against an access. `out` receives the
+  // decoded token as a view into `wire` (also on success, for the caller's audit record).
+  result<void> verify(bytes_view wire, const access_request& access, time_ns now, token_view& out) noexcept {
     wire_layout layout;
-    AUTHORITY_TRY(decode(wire, scratch, &layout));
-    AUTHORITY_TRY(check_mac(wire, layout, scratch, now));
-    AUTHORITY_TRY(check_live(scratch, access.run_id, now));
-    AUTHORITY_TRY(check_scope(scratch, access));
-    if (rates_ != nullptr) AUTHORITY_TRY(rates_->consume(scratch, now));
+    AUTHORITY_TRY(decode(wire, out, &layout));
+    AUTHORITY_TRY(check_mac(wire, layout, out, now));
+    AUTHORITY_TRY(check_live(out, access.run_id, now));
+    AUTHORITY_TRY(check_scope(out, access));
+    if (rates_ != nullptr) AUTHORITY_TRY(rates_->consume(out, now));
     return success();
   }
 
-  result<void> verify_text(std::string_view text, const access_request& access, time_ns now,
-                           token& scratch) noexcept {
+  // As above, with an owning copy of the token in `out` (as far as decoding got).
+  result<void> verify(bytes_view wire, const access_request& access, time_ns now, token& out) noexcept {
+    token_view v;
+    auto r = verify(wire, access, now, v);
+    materialize(v, out);
+    return r;
+  }
+
+  // The text form; `out` is an owning copy because the binary bytes are temporary.
+  result<void> verify_text(std::string_view text, const access_request& access, time_ns now, token& out) noexcept {
     byte buf[max_token_size];
     const auto wire = AUTHORITY_TRY(text_to_binary(text, buf));
-    return verify(wire, access, now, scratch);
+    return verify(wire, access, now, out);
   }
 
   // Key and MAC of a token held in memory (re-encodes it).
@@ -112,7 +120,7 @@ class verifier {
   }
 
   // TTL (with caveats) and revocation.
-  result<void> check_live(const token& t, const id128& requesting_run, time_ns now) const noexcept {
+  result<void> check_live(const token_view& t, const id128& requesting_run, time_ns now) const noexcept {
     const std::uint64_t now_ms = now / ns_per_ms;
     if (t.issued_at_ms > (now + max_clock_skew) / ns_per_ms) return make_error(errc::token_not_yet_valid, "issued_at");
     if (now_ms >= t.expires_at_ms()) return make_error(errc::token_expired, "ttl");
@@ -122,12 +130,12 @@ class verifier {
   }
 
   // Type → resource → method → run binding, each including the holder's caveats.
-  result<void> check_scope(const token& t, const access_request& a) const noexcept {
+  result<void> check_scope(const token_view& t, const access_request& a) const noexcept {
     if (t.type != a.type) return make_error(errc::wrong_type, "type");
     const auto syntax = find_type(t.type)->resource_syntax;
-    if (!pattern::matches(syntax, t.resource.view(), a.target)) return make_error(errc::resource_not_covered, "resource");
+    if (!pattern::matches(syntax, t.resource, a.target)) return make_error(errc::resource_not_covered, "resource");
     for (const auto& c : t.caveats)
-      if (c.kind == caveat_kind::resource && !pattern::matches(syntax, c.pattern.view(), a.target))
+      if (c.kind == caveat_kind::resource && !pattern::matches(syntax, c.pattern, a.target))
         return make_error(errc::resource_not_covered, "caveat");
     if (!t.methods.contains(a.method)) return make_error(errc::method_not_allowed, "methods");
     for (const auto& c : t.caveats)
@@ -143,7 +151,7 @@ class verifier {
   const revocation_list& revocations() const noexcept { return revoked_; }
 
  private:
-  result<void> check_mac(bytes_view wire, const wire_layout& layout, const token& t, time_ns now) noexcept {
+  result<void> check_mac(bytes_view wire, const wire_layout& layout, const token_view& t, time_ns now) noexcept {
     const key_slot* key = AUTHORITY_TRY(keys_.for_verify(t.key_id, now));
     if (cache_ != nullptr && cache_->contains(wire, keys_.generation())) return success();
     const auto expected = compute_mac(key->mac_key, wire, layout, t.caveats.size());

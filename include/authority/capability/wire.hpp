@@ -51,16 +51,14 @@ inline result<rate_limit> read_rate(byte_reader& r, std::string_view field) noex
   return rate_limit::per(static_cast<std::uint32_t>(count), window);
 }
 
-inline result<void> read_pattern(byte_reader& r, cap_type type, static_string<max_resource_size>& out,
-                                 std::string_view field) noexcept {
+inline result<std::string_view> read_pattern(byte_reader& r, cap_type type, std::string_view field) noexcept {
   const auto at = r.offset32();
   const auto len = AUTHORITY_TRY(encoding::read_varint_in(r, 0, max_resource_size, field));
   const auto bytes = AUTHORITY_TRY(r.take(static_cast<std::size_t>(len), field));
   const auto text = as_chars(bytes);
   auto valid = pattern::validate(find_type(type)->resource_syntax, text);
   if (!valid) return make_error(errc::invalid_pattern, field, at + valid.error().offset);
-  out = static_string<max_resource_size>::from(text).value();
-  return success();
+  return text;
 }
 
 inline result<std::uint32_t> read_method_bits(byte_reader& r, cap_type type, std::string_view field) noexcept {
@@ -127,9 +125,8 @@ struct wire_layout {
   std::size_t caveat_end[max_caveats]{};
 };
 
-// Decodes into `out` (tokens are a few KiB; callers keep one around instead of copying).
-// On error `out` is unspecified.
-inline result<void> decode(bytes_view in, token& out, wire_layout* layout = nullptr) noexcept {
+// Decodes into a view of `in` (no copies). On error `out` is unspecified.
+inline result<void> decode(bytes_view in, token_view& out, wire_layout* layout = nullptr) noexcept {
   if (in.size() > max_token_size) return make_error(errc::too_long, "token", static_cast<std::uint32_t>(max_token_size));
   byte_reader r{in};
   const auto magic = AUTHORITY_TRY(r.array<2>("magic"));
@@ -155,7 +152,7 @@ inline result<void> decode(bytes_view in, token& out, wire_layout* layout = null
     else
       out.methods = method_set::of(AUTHORITY_TRY(wire_detail::read_method_bits(r, out.type, "methods")));
   }
-  AUTHORITY_TRY(wire_detail::read_pattern(r, out.type, out.resource, "resource"));
+  out.resource = AUTHORITY_TRY(wire_detail::read_pattern(r, out.type, "resource"));
   out.issued_at_ms = AUTHORITY_TRY(encoding::read_varint(r, "issued_at"));
   {
     const auto at = r.offset32();
@@ -184,7 +181,7 @@ inline result<void> decode(bytes_view in, token& out, wire_layout* layout = null
     if (count > max_caveats) return make_error(errc::capacity_exceeded, "caveats", at);
     out.caveats.clear();
     for (std::size_t i = 0; i < count; ++i) {
-      caveat c;
+      caveat_view c;
       const auto kind_at = r.offset32();
       if (layout) layout->caveat_begin[i] = r.offset();
       const auto kind = AUTHORITY_TRY(r.u8("caveat"));
@@ -198,7 +195,7 @@ inline result<void> decode(bytes_view in, token& out, wire_layout* layout = null
           c.value = AUTHORITY_TRY(wire_detail::read_method_bits(r, out.type, "caveat"));
           break;
         case caveat_kind::resource:
-          AUTHORITY_TRY(wire_detail::read_pattern(r, out.type, c.pattern, "caveat"));
+          c.pattern = AUTHORITY_TRY(wire_detail::read_pattern(r, out.type, "caveat"));
           break;
         case caveat_kind::bind_run:
           c.run = AUTHORITY_TRY(r.array<16>("caveat"));
@@ -210,6 +207,14 @@ inline result<void> decode(bytes_view in, token& out, wire_layout* layout = null
   }
   out.mac = AUTHORITY_TRY(r.array<32>("mac"));
   AUTHORITY_TRY(r.expect_end("token"));
+  return success();
+}
+
+// Decodes into an owning token (tokens are a few KiB; callers keep one around).
+inline result<void> decode(bytes_view in, token& out) noexcept {
+  token_view v;
+  AUTHORITY_TRY(decode(in, v));
+  materialize(v, out);
   return success();
 }
 
