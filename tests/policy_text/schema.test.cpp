@@ -218,3 +218,19 @@ TEST_CASE("every error in a file is reported, up to a cap", "[policy_text][schem
   CHECK(pt::parse_json(lots, "lots.json", capped).diagnostics.size() == 7);
   CHECK(pt::parse_json(lots, "lots.json").diagnostics.size() == 50);
 }
+
+TEST_CASE("patterns are validated by the pattern layer, located inside the string", "[policy_text][schema][pattern]") {
+  json_error(R"({"fs": {"read": ["tmp/**"]}})", {errc::invalid_pattern, 1, 19, "invalid path pattern \"tmp/**\" in \"fs.read\""});
+  json_error(R"({"fs": {"read": [""]}})", {errc::invalid_pattern, 1, 19, "it is empty"});
+  json_error(R"({"net": {"dns": ["*.*.example.com"]}})", {errc::invalid_pattern, 1, 21, "invalid host pattern"});
+  json_error(R"({"net": {"connect": ["ip:10.0.0.0/33:*"]}})", {errc::invalid_pattern, 1, 36, "malformed prefix"});
+  json_error(R"({"net": {"listen": ["ip:*:0"]}})", {errc::invalid_pattern, 1, 27, "malformed ports"});
+  json_error(R"({"spawn": {"deny": ["bin/sh"]}})", {errc::invalid_pattern, 1, 22, "invalid path pattern"});
+  // With escapes in the string, the error points at the string itself.
+  json_error(R"({"fs": {"read": ["\u0074mp"]}})", {errc::invalid_pattern, 1, 18, "invalid path pattern \"tmp\""});
+  toml_error("[[net.allow]]\npattern = \"ip:*:70000\"\nconnect = true\n", {errc::invalid_pattern, 2, 21, "malformed ports"});
+  toml_error("[[taint.sinks]]\neffect = \"fs.write\"\ntarget = \"relative\"\ndeny = [\"untrusted\"]\n",
+             {errc::invalid_pattern, 3, 11, "invalid path pattern"});
+  // Valid forms from the reference documentation.
+  parse_ok(R"({"net": {"connect": ["dns:api.example.com:443", "ip:10.0.0.0/8:5432", "ip:*:443", "ip:[::1]:8080"]}})");
+}
