@@ -50,6 +50,8 @@ SELFTEST("pattern/contains path pairs known not to be contained") {
   ST_CHECK(not_contained(syntax::path, "/a/b/**", "/a/**"));
   ST_CHECK(not_contained(syntax::path, "/a/x/**", "/a/*/**"));
   ST_CHECK(not_contained(syntax::path, "/tmp/x/**", "/tmp/**"));  // "/tmp" itself escapes
+  ST_CHECK(not_contained(syntax::path, "/tmp/?**", "/tmp/**"));    // ...and only "/tmp"
+  ST_CHECK(contained(syntax::path, "/tmp/?**", "/tmp/*/**"));
   ST_CHECK(not_contained(syntax::path, "/*/*", "/**"));
   ST_CHECK(not_contained(syntax::path, "/a*b", "/a**b"));
 }

@@ -15,8 +15,10 @@
 // plus its end. Matching keeps the set of live states as a bitset (a Thompson
 // simulation), so it never backtracks. Containment walks the child's states in order
 // (glob NFAs only move forward or loop on a star) and keeps, for the current child state,
-// the sets of parent states the parent can be in after the same text; the alphabet is
-// symbolic: the literal characters of both globs, '/', and one class for all others.
+// the sets of parent states the parent can be in after the same text, each with the
+// state of a small DFA for "is a real target" (canonical path, or name), so the answer
+// is exact for real targets. The alphabet is symbolic: the literal characters of both
+// globs, '/' and '.', and one class for all others.
 #pragma once
 
 #include <array>
@@ -266,8 +268,35 @@ namespace glob_detail {
 using parent_automaton = automaton<max_contains_parent_length + 1>;
 using parent_set = parent_automaton::set;
 
-// The parent state sets reachable at one child state. Only minimal sets are kept: a set
-// that includes another reaches acceptance whenever the smaller one does.
+// What globs are matched against, as a DFA: containment only has to hold for real
+// targets. Paths: canonical (no empty, "." or ".." segment, no trailing '/', no NUL);
+// names: non-empty, no control characters. (The length limit is not modelled: a witness
+// longer than that only makes the answer "not contained", which is safe.)
+enum class domain_state : std::uint8_t { start, root, slash, dot, dot_dot, segment, name, dead };
+
+constexpr domain_state domain_step(glob_flavor flavor, domain_state s, char c) noexcept {
+  using enum domain_state;
+  if (s == dead) return dead;
+  if (flavor == glob_flavor::name) return detail::is_control(c) ? dead : name;
+  if (c == '\0') return dead;
+  switch (s) {
+    case start: return c == '/' ? root : dead;
+    case root:
+    case slash: return c == '/' ? dead : c == '.' ? dot : segment;
+    case dot: return c == '/' ? dead : c == '.' ? dot_dot : segment;
+    case dot_dot: return c == '/' ? dead : segment;
+    case segment: return c == '/' ? slash : segment;
+    default: return dead;
+  }
+}
+
+constexpr bool domain_accepts(domain_state s) noexcept {
+  return s == domain_state::root || s == domain_state::segment || s == domain_state::name;
+}
+
+// What one child state can be paired with: the set of parent states and the domain
+// state, after the same text. Only minimal sets per domain state are kept: a set that
+// includes another reaches acceptance whenever the smaller one does.
 class frontier {
  public:
   constexpr explicit frontier(std::size_t capacity) noexcept
@@ -275,13 +304,14 @@ class frontier {
 
   // False when full. Slots of superseded sets are reused only by compact(), so indices
   // stay stable while a caller iterates.
-  constexpr bool add(const parent_set& s) noexcept {
+  constexpr bool add(const parent_set& s, domain_state d) noexcept {
     for (std::size_t i = 0; i < size_; ++i)
-      if (live_[i] && items_[i].subset_of(s)) return true;
+      if (live_[i] && domains_[i] == d && sets_[i].subset_of(s)) return true;
     for (std::size_t i = 0; i < size_; ++i)
-      if (live_[i] && s.subset_of(items_[i])) live_[i] = false;
+      if (live_[i] && domains_[i] == d && s.subset_of(sets_[i])) live_[i] = false;
     if (size_ == capacity_) return false;
-    items_[size_] = s;
+    sets_[size_] = s;
+    domains_[size_] = d;
     live_[size_++] = true;
     return true;
   }
@@ -289,7 +319,8 @@ class frontier {
     std::size_t kept = 0;
     for (std::size_t i = 0; i < size_; ++i)
       if (live_[i]) {
-        items_[kept] = items_[i];
+        sets_[kept] = sets_[i];
+        domains_[kept] = domains_[i];
         live_[kept++] = true;
       }
     size_ = kept;
@@ -297,26 +328,36 @@ class frontier {
   constexpr void clear() noexcept { size_ = 0; }
   constexpr std::size_t size() const noexcept { return size_; }
   constexpr bool live(std::size_t i) const noexcept { return live_[i]; }
-  constexpr const parent_set& operator[](std::size_t i) const noexcept { return items_[i]; }
+  constexpr const parent_set& set(std::size_t i) const noexcept { return sets_[i]; }
+  constexpr domain_state domain(std::size_t i) const noexcept { return domains_[i]; }
+
+  // Some pair here is a real target the parent does not match.
+  constexpr bool has_witness(const parent_automaton& parent) const noexcept {
+    for (std::size_t i = 0; i < size_; ++i)
+      if (live_[i] && domain_accepts(domains_[i]) && !parent.accepts(sets_[i])) return true;
+    return false;
+  }
 
  private:
-  std::array<parent_set, max_contains_frontier> items_{};
+  std::array<parent_set, max_contains_frontier> sets_{};
+  std::array<domain_state, max_contains_frontier> domains_{};
   std::array<bool, max_contains_frontier> live_{};
   std::size_t size_ = 0;
   std::size_t capacity_;
 };
 
-// One representative character per class of characters both globs treat alike.
+// One representative character per class of characters that both globs and the domain
+// treat alike.
 class alphabet {
  public:
   constexpr alphabet(std::string_view a, std::string_view b, glob_flavor flavor) noexcept {
-    if (flavor == glob_flavor::path) literal_['/'] = true;
+    if (flavor == glob_flavor::path) literal_['/'] = literal_['.'] = true;
     mark_literals(a, flavor);
     mark_literals(b, flavor);
     for (std::size_t c = 0; c < 256; ++c)
       if (literal_[c]) chars_[size_++] = static_cast<char>(c);
     // One character for all the others; prefer printable ASCII, which names and paths
-    // may always contain, then other bytes. NUL is never a valid target character.
+    // may always contain, then other bytes.
     constexpr std::size_t search_order[][2] = {{0x20, 0x7f}, {0x80, 0x100}, {0x01, 0x20}, {0x7f, 0x80}};
     for (const auto& range : search_order)
       for (std::size_t c = range[0]; c < range[1]; ++c)
@@ -351,32 +392,31 @@ constexpr bool consumes(token t, char c, glob_flavor flavor) noexcept {
   return false;
 }
 
-enum class verdict : std::uint8_t { open, not_contained, too_complex };
-
-// Feeds every class the child token `t` consumes to every set of `from`, adding the
+// Feeds every class the child token `t` consumes to every pair of `from`, adding the
 // results to `to` (which may be `from`: then this runs to a fixpoint, for a star).
-constexpr verdict advance(const parent_automaton& parent, const alphabet& sigma, token t, glob_flavor flavor,
-                          frontier& from, frontier& to, glob_work& work, std::uint64_t max_steps) noexcept {
+// False when a limit is reached.
+constexpr bool advance(const parent_automaton& parent, const alphabet& sigma, token t, glob_flavor flavor,
+                       frontier& from, frontier& to, glob_work& work, std::uint64_t max_steps) noexcept {
   for (std::size_t j = 0; j < from.size(); ++j) {
     if (!from.live(j)) continue;
     for (std::size_t k = 0; k < sigma.size(); ++k) {
       if (!consumes(t, sigma[k], flavor)) continue;
+      const auto domain = domain_step(flavor, from.domain(j), sigma[k]);
+      if (domain == domain_state::dead) continue;  // no target continues this way
       parent_set next;
-      parent.step(from[j], sigma[k], next, work);
-      // Every child state can still reach acceptance, so a dead parent is a witness.
-      if (next.empty()) return verdict::not_contained;
-      if (!to.add(next) || work.steps > max_steps) return verdict::too_complex;
+      parent.step(from.set(j), sigma[k], next, work);
+      if (!to.add(next, domain) || work.steps > max_steps) return false;
     }
   }
-  return verdict::open;
+  return true;
 }
 
 }  // namespace glob_detail
 
-// True when every text `child` matches is also matched by `parent`; both are taken as
-// written (validate first). Exact, not just sound, within the limits above; past them
-// too_complex (field "contains"). A child without wildcards is just matched, whatever
-// the parent's length.
+// True when every target (canonical path, or name) that `child` matches is also matched
+// by `parent`; both are taken as written (validate first). Exact, not just sound, within
+// the limits above; past them too_complex (field "contains"). A child without wildcards
+// is just matched, whatever the parent's length.
 constexpr result<bool> glob_contains(glob_flavor flavor, std::string_view parent, std::string_view child,
                                      contains_limits limits = {}) noexcept {
   using namespace glob_detail;
@@ -388,26 +428,23 @@ constexpr result<bool> glob_contains(glob_flavor flavor, std::string_view parent
   const parent_automaton nfa{parent, flavor};
   const alphabet sigma{parent, child, flavor};
   glob_work work;
-  frontier sets[2] = {frontier{limits.frontier}, frontier{limits.frontier}};
+  frontier pairs[2] = {frontier{limits.frontier}, frontier{limits.frontier}};
   int cur = 0;
-  (void)sets[cur].add(nfa.start(work));
+  (void)pairs[cur].add(nfa.start(work), domain_state::start);
   const auto child_directory_accept = directory_accept_state(child, flavor);
   for (std::size_t i = 0;;) {
     if (i == child.size() || i == child_directory_accept) {
-      for (std::size_t j = 0; j < sets[cur].size(); ++j)
-        if (sets[cur].live(j) && !nfa.accepts(sets[cur][j])) return false;
+      if (pairs[cur].has_witness(nfa)) return false;
       if (i == child.size()) return true;
     }
     const auto t = token_at(child, i, flavor);
-    frontier& to = is_star(t) ? sets[cur] : sets[1 - cur];
-    if (&to != &sets[cur]) to.clear();
-    switch (advance(nfa, sigma, t, flavor, sets[cur], to, work, limits.steps)) {
-      case verdict::not_contained: return false;
-      case verdict::too_complex: return detail::at(errc::too_complex, "contains", i);
-      case verdict::open: break;
-    }
-    if (&to != &sets[cur]) cur = 1 - cur;
-    sets[cur].compact();
+    // A star loops in its own state (a fixpoint in place); other tokens move on.
+    frontier& to = is_star(t) ? pairs[cur] : pairs[1 - cur];
+    if (&to != &pairs[cur]) to.clear();
+    if (!advance(nfa, sigma, t, flavor, pairs[cur], to, work, limits.steps))
+      return detail::at(errc::too_complex, "contains", i);
+    if (&to != &pairs[cur]) cur = 1 - cur;
+    pairs[cur].compact();
     i += t.length;
   }
 }

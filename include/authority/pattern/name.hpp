@@ -15,8 +15,6 @@ namespace authority::pattern {
 inline constexpr std::size_t max_name_length = max_pattern_length;
 
 namespace detail {
-constexpr bool is_control(char c) noexcept { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
-
 // Non-empty, at most max_name_length bytes, no control characters (NUL included).
 constexpr result<void> check_name_text(std::string_view s, errc invalid, std::string_view field) noexcept {
   if (s.empty()) return at(invalid, field, 0);

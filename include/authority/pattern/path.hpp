@@ -26,6 +26,7 @@ constexpr std::uint32_t offset32(std::size_t n) noexcept { return static_cast<st
 constexpr error at(errc code, std::string_view field, std::size_t offset) noexcept {
   return make_error(code, field, offset32(offset));
 }
+constexpr bool is_control(char c) noexcept { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
 // An error from a parser of a part, moved to where the part starts in the whole text.
 constexpr error relocated(error e, std::size_t base) noexcept {
   e.offset += offset32(base);
