@@ -42,14 +42,17 @@ class verifier {
   // Continues after a known good head, e.g. a verified checkpoint.
   explicit constexpr verifier(const chain_head& head) noexcept : head_(head) {}
 
-  // Checks one decoded entry (and its encoding) against the hash stored with it.
-  constexpr result<void> check(const entry& e, const encoded_entry& bytes, const digest& claimed) noexcept {
+  // Checks one encoded entry against the hash stored with it. Sequence number and link
+  // are read from the bytes that were hashed, never from a separate decoded copy.
+  constexpr result<void> check(const encoded_entry& bytes, const digest& claimed) noexcept {
     if (failure_.code != errc::ok) return failure_;
+    auto e = decode(bytes_view{bytes});
+    if (!e) return fail(e.error());
     const digest actual = hash_of(bytes);
     if (actual != claimed) return fail(make_error(errc::entry_hash, "hash"));
-    if (e.seq != head_.seq + 1) return fail(make_error(errc::sequence_gap, "seq", offset::seq));
-    if (e.prev_hash != head_.hash) return fail(make_error(errc::chain_broken, "prev_hash", offset::prev_hash));
-    head_ = {e.seq, actual};
+    if (e->seq != head_.seq + 1) return fail(make_error(errc::sequence_gap, "seq", offset::seq));
+    if (e->prev_hash != head_.hash) return fail(make_error(errc::chain_broken, "prev_hash", offset::prev_hash));
+    head_ = {e->seq, actual};
     return success();
   }
 
@@ -58,7 +61,7 @@ class verifier {
     if (failure_.code != errc::ok) return failure_;
     auto rec = decode_record(record_bytes);
     if (!rec) return fail(rec.error());
-    return check(rec->value, rec->bytes, rec->claimed_hash);
+    return check(rec->bytes, rec->claimed_hash);
   }
 
   // Records a failure found outside (a damaged frame) so later calls refuse too.
@@ -99,6 +102,22 @@ constexpr verification verify_stream(bytes_view frames, verifier v) noexcept {
   out.count = v.count();
   out.head = v.head().hash;
   out.valid_bytes = pos;
+  return out;
+}
+
+// Verifies records (entry bytes and stored hash) in order.
+constexpr verification verify_records(std::span<const stored_record> records, verifier v) noexcept {
+  verification out;
+  for (const stored_record& r : records) {
+    if (auto checked = v.check(r.bytes, r.claimed_hash); !checked) {
+      out.code = checked.code();
+      out.field = checked.error().field;
+      out.bad_seq = v.next_seq();
+      break;
+    }
+  }
+  out.count = v.count();
+  out.head = v.head().hash;
   return out;
 }
 
