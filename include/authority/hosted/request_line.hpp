@@ -1,0 +1,55 @@
+// One request as a JSON Lines record: what `authority eval` reads, and what a full-gate
+// mode reads too (the gate fields cap, seq, run and agent are parsed and returned; the
+// policy-only evaluator ignores them). Hosted-only.
+//
+//   {"effect": "fs.read", "target": "/etc/hosts"}
+//   {"effect": "tool.call", "target": "email.send", "version": "1.2.0", "labels": ["untrusted"]}
+//   {"effect": "infer", "target": "gpt-4", "tokens": 1200, "cost": {"tokens": 1200}}
+//   {"effect": "net.connect", "target": "dns:api.example.com:443", "cap": "...", "seq": 7,
+//    "run": "00112233445566778899aabbccddeeff", "agent": 3}
+//
+// Strict: unknown fields are errors that name the field, as are duplicate fields, wrong
+// types, negative or fractional numbers, unknown effects and unknown cost resources.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "authority/budget/limits.hpp"
+#include "authority/core/bytes.hpp"
+#include "authority/policy/op.hpp"
+
+namespace authority::hosted {
+
+struct request_line {
+  policy::op effect = policy::op::fs_read;
+  std::string target;                    // as written (eval canonicalizes paths)
+  std::optional<std::string> version;    // tool.call
+  std::uint64_t tokens = 0;              // infer
+  std::vector<std::string> labels;       // label names of the data flowing in
+  budget::costs cost{};                  // "cost": {"<resource>": N, ...}
+  std::vector<budget::resource> costed;  // the resources "cost" named, in order
+  // Gate fields.
+  std::optional<std::string> cap;        // capability token text
+  std::optional<std::uint64_t> seq;      // request sequence number
+  std::optional<byte_array<16>> run;     // run id, 32 hex digits
+  std::optional<std::uint64_t> agent;    // agent id
+};
+
+struct request_line_result {
+  std::optional<request_line> value;
+  std::string error;  // when !value: what is wrong, naming the field
+  bool ok() const noexcept { return value.has_value(); }
+};
+
+// Parses one line (a JSON object). Blank lines are the caller's business.
+request_line_result parse_request_line(std::string_view line);
+
+// The fields parse_request_line accepts, for help texts.
+inline constexpr std::string_view request_line_fields[] = {"effect", "target", "version", "tokens", "labels",
+                                                           "cost",   "cap",    "seq",     "run",    "agent"};
+
+}  // namespace authority::hosted

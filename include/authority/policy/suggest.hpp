@@ -1,0 +1,239 @@
+// The deny message's fix: a policy snippet, in the policy's own format, that grants
+// exactly the request's target (no wildcards, nothing wider). Freestanding: written into
+// caller memory, so the kernel can put it in a deny response too.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "authority/core/result.hpp"
+#include "authority/policy/compiled_policy.hpp"
+#include "authority/policy/op.hpp"
+#include "authority/policy/version.hpp"
+
+namespace authority::policy {
+
+namespace suggest_detail {
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0.
+constexpr std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  if (c < 0x80) return 1;
+  std::size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+  if (n == 0 || c > 0xf4 || i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k)
+    if ((b(i + k) & 0xc0) != 0x80) return 0;
+  const unsigned char d = b(i + 1);
+  if ((c == 0xe0 && d < 0xa0) || (c == 0xed && d > 0x9f) || (c == 0xf0 && d < 0x90) || (c == 0xf4 && d > 0x8f))
+    return 0;  // overlong, surrogate, or past U+10FFFF
+  return n;
+}
+
+class text_writer {
+ public:
+  constexpr explicit text_writer(std::span<char> out) noexcept : out_(out) {}
+
+  constexpr void raw(std::string_view s) noexcept {
+    for (char c : s) put(c);
+  }
+  constexpr void number(std::uint64_t v) noexcept {
+    char digits[20];
+    std::size_t n = 0;
+    do {
+      digits[n++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v != 0);
+    while (n > 0) put(digits[--n]);
+  }
+  // A double-quoted string valid in both JSON and TOML basic strings.
+  constexpr void quoted(std::string_view s) noexcept {
+    put('"');
+    for (std::size_t i = 0; i < s.size();) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c == '"' || c == '\\') {
+        put('\\');
+        put(static_cast<char>(c));
+      } else if (c < 0x20 || c == 0x7f) {
+        raw("\\u00");
+        put("0123456789abcdef"[c >> 4]);
+        put("0123456789abcdef"[c & 15]);
+      } else if (c >= 0x80) {
+        const auto n = utf8_sequence(s, i);
+        if (n == 0) {
+          bad_text_ = true;
+          return;
+        }
+        for (std::size_t k = 0; k < n; ++k) put(s[i + k]);
+        i += n;
+        continue;
+      } else {
+        put(static_cast<char>(c));
+      }
+      ++i;
+    }
+    put('"');
+  }
+
+  constexpr result<std::string_view> finish() const noexcept {
+    if (bad_text_) return make_error(errc::invalid_encoding, "target");
+    if (overflow_) return make_error(errc::capacity_exceeded, "snippet");
+    return std::string_view{out_.data(), size_};
+  }
+
+ private:
+  constexpr void put(char c) noexcept {
+    if (size_ == out_.size()) {
+      overflow_ = true;
+      return;
+    }
+    out_[size_++] = c;
+  }
+  std::span<char> out_;
+  std::size_t size_ = 0;
+  bool overflow_ = false;
+  bool bad_text_ = false;
+};
+
+}  // namespace suggest_detail
+
+// JSON: one line, e.g. {"fs": {"read": ["/etc/hosts"]}}. TOML: a table, one key per
+// line, ending in a newline. A tool version that is a valid version becomes "=V"; infer
+// tokens become the model's max_tokens. Errors: invalid_argument (unknown op),
+// invalid_encoding (a target that is not UTF-8 cannot be written in a policy),
+// capacity_exceeded (`out` too small; 2 * target size + 128 bytes always suffice).
+constexpr result<std::string_view> suggest_snippet(const request& r, source_format f, std::span<char> out) noexcept {
+  suggest_detail::text_writer w{out};
+  const bool json = f == source_format::json;
+  const bool versioned = r.kind == op::tool_call && !r.version.empty() && parse_version(r.version).ok();
+  switch (r.kind) {
+    case op::fs_read:
+    case op::fs_write:
+    case op::fs_exec: {
+      const std::string_view access = r.kind == op::fs_read ? "read" : r.kind == op::fs_write ? "write" : "exec";
+      if (json) {
+        w.raw("{\"fs\": {\"");
+        w.raw(access);
+        w.raw("\": [");
+        w.quoted(r.target);
+        w.raw("]}}");
+      } else {
+        w.raw("[[fs.allow]]\npath = ");
+        w.quoted(r.target);
+        w.raw("\n");
+        w.raw(access);
+        w.raw(" = true\n");
+      }
+      break;
+    }
+    case op::net_dns:
+      if (json) {
+        w.raw("{\"net\": {\"dns\": [");
+        w.quoted(r.target);
+        w.raw("]}}");
+      } else {
+        w.raw("[[dns.allow]]\npattern = ");
+        w.quoted(r.target);
+        w.raw("\n");
+      }
+      break;
+    case op::net_connect:
+    case op::net_bind:
+    case op::net_listen: {
+      const std::string_view access = r.kind == op::net_connect ? "connect" : r.kind == op::net_bind ? "bind" : "listen";
+      if (json) {
+        w.raw("{\"net\": {\"");
+        w.raw(access);
+        w.raw("\": [");
+        w.quoted(r.target);
+        w.raw("]}}");
+      } else {
+        w.raw("[[net.allow]]\npattern = ");
+        w.quoted(r.target);
+        w.raw("\n");
+        w.raw(access);
+        w.raw(" = true\n");
+      }
+      break;
+    }
+    case op::tool_call:
+      if (json) {
+        w.raw("{\"tools\": {\"allow\": [");
+        if (versioned) {
+          w.raw("{\"name\": ");
+          w.quoted(r.target);
+          w.raw(", \"version\": \"=");
+          w.raw(r.version);
+          w.raw("\"}");
+        } else {
+          w.quoted(r.target);
+        }
+        w.raw("]}}");
+      } else {
+        w.raw("[[tools.allow]]\nname = ");
+        w.quoted(r.target);
+        w.raw("\n");
+        if (versioned) {
+          w.raw("version = \"=");
+          w.raw(r.version);
+          w.raw("\"\n");
+        }
+      }
+      break;
+    case op::wasm_call:
+    case op::wasm_hostcall: {
+      const bool module = r.kind == op::wasm_call;
+      if (json) {
+        w.raw(module ? "{\"wasm\": {\"modules\": [" : "{\"wasm\": {\"hostcalls\": [");
+        w.quoted(r.target);
+        w.raw("]}}");
+      } else {
+        w.raw(module ? "[[wasm.allow]]\nmodule = " : "[[wasm.hostcalls]]\nname = ");
+        w.quoted(r.target);
+        w.raw("\n");
+      }
+      break;
+    }
+    case op::infer:
+      if (json) {
+        w.raw("{\"infer\": {\"models\": [");
+        if (r.tokens > 0) {
+          w.raw("{\"model\": ");
+          w.quoted(r.target);
+          w.raw(", \"max_tokens\": ");
+          w.number(r.tokens);
+          w.raw("}");
+        } else {
+          w.quoted(r.target);
+        }
+        w.raw("]}}");
+      } else {
+        w.raw("[[inference.allow]]\nmodel = ");
+        w.quoted(r.target);
+        w.raw("\n");
+        if (r.tokens > 0) {
+          w.raw("max_tokens = ");
+          w.number(r.tokens);
+          w.raw("\n");
+        }
+      }
+      break;
+    case op::spawn:
+      if (json) {
+        w.raw("{\"spawn\": {\"allow\": [");
+        w.quoted(r.target);
+        w.raw("]}}");
+      } else {
+        w.raw("[spawn]\nallow = [");
+        w.quoted(r.target);
+        w.raw("]\n");
+      }
+      break;
+    default: return make_error(errc::invalid_argument, "op");
+  }
+  return w.finish();
+}
+
+}  // namespace authority::policy
