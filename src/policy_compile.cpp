@@ -567,12 +567,12 @@ class compiler {
     }
     for (const auto* s : sections) out.data.insert(out.data.end(), s->begin(), s->end());
     out.put32(total_at, u32_of(out.data.size() + blob::mac_size + (signing ? blob::signature_size : 0)));
-    const auto mac = (*slot)->mac_key.mac(bytes_view{out.data.data(), out.data.size()});
-    out.data.insert(out.data.end(), mac.begin(), mac.end());
     if (signing) {
       const auto signature = options.sign(bytes_view{out.data.data(), out.data.size()});
       out.data.insert(out.data.end(), signature.begin(), signature.end());
     }
+    const auto mac = (*slot)->mac_key.mac(bytes_view{out.data.data(), out.data.size()});
+    out.data.insert(out.data.end(), mac.begin(), mac.end());
     return std::move(out.data);
   }
 

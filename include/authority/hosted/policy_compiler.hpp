@@ -31,8 +31,8 @@ using ed25519_signature = std::array<std::uint8_t, 64>;
 
 struct policy_compile_options {
   std::uint64_t revision = 1;
-  // When set, the blob carries an Ed25519 signature over everything before it (MAC
-  // included), made by this function (the CLI passes libsodium's crypto_sign_detached).
+  // When set, the blob carries an Ed25519 signature over header and sections, made by
+  // this function (the CLI passes libsodium's crypto_sign_detached); the MAC follows it.
   std::function<ed25519_signature(bytes_view)> sign;
 };
 

@@ -3,8 +3,8 @@
 // byte; a change here is a new format_version.
 //
 //   header (32 bytes) | section table (15 x 12 bytes) | 15 sections, contiguous, in id
-//   order | HMAC-SHA256 (32 bytes) over everything before it | optional Ed25519
-//   signature (64 bytes) over everything before it (header flag bit 0)
+//   order | optional Ed25519 signature (64 bytes, header flag bit 0) over everything
+//   before it | HMAC-SHA256 (32 bytes) over everything before it, signature included
 //
 // All integers are little-endian. A "string" is (u32 offset, u32 length) into the
 // strings section; a "list" is (u32 first, u32 count) into the rule-list section;

@@ -163,11 +163,14 @@ class compiled_policy {
   std::optional<std::size_t> label_from_name(std::string_view name) const noexcept;
 
   bytes_view bytes() const noexcept { return blob_; }
-  // What the optional Ed25519 signature covers (everything before it, MAC included).
-  bytes_view signed_bytes() const noexcept { return blob_.first(blob_.size() - (signed_ ? blob::signature_size : 0)); }
+  // What the optional Ed25519 signature covers: everything before it (the MAC, which
+  // covers the signature too, comes last).
+  bytes_view signed_bytes() const noexcept {
+    return blob_.first(blob_.size() - blob::mac_size - (signed_ ? blob::signature_size : 0));
+  }
   std::optional<std::span<const byte, blob::signature_size>> signature() const noexcept {
     if (!signed_) return std::nullopt;
-    return blob_.last<blob::signature_size>();
+    return blob_.subspan(blob_.size() - blob::mac_size - blob::signature_size).first<blob::signature_size>();
   }
 
  private:
@@ -276,7 +279,8 @@ inline result<compiled_policy> detail::decode(bytes_view blob, bool check_mac, c
   const bool is_signed = (flags & flag_signed) != 0;
   const std::size_t trailer = mac_size + (is_signed ? signature_size : 0);
   if (total < sections_end + trailer) return c.fail(errc::truncated, "total_length", h + at_total_length);
-  const std::size_t mac_at = total - trailer;
+  const std::size_t mac_at = total - mac_size;
+  const std::size_t sections_stop = total - trailer;  // where the signature or the MAC starts
 
   if (check_mac) {
     auto slot = keys->for_verify(load_le32(h + at_key_id), now);
@@ -302,12 +306,13 @@ inline result<compiled_policy> detail::decode(bytes_view blob, bool check_mac, c
     const std::uint32_t offset = load_le32(e + 4), length = load_le32(e + 8);
     if (load_le32(e) != i + 1) return c.fail(errc::invalid_encoding, "section id", e);
     if (offset != expected) return c.fail(errc::out_of_range, "section offset", e + 4);
-    if (length > mac_at - offset) return c.fail(errc::out_of_range, "section length", e + 8);
+    if (length > sections_stop - offset) return c.fail(errc::out_of_range, "section length", e + 8);
     if (length % record_size[i] != 0) return c.fail(errc::invalid_encoding, "section length", e + 8);
     p.sections_[i] = blob.subspan(offset, length);
     expected = std::size_t{offset} + length;
   }
-  if (expected != mac_at) return make_error(errc::trailing_bytes, "sections", static_cast<std::uint32_t>(expected));
+  if (expected != sections_stop)
+    return make_error(errc::trailing_bytes, "sections", static_cast<std::uint32_t>(expected));
 
   const auto strings_size = p.section(section::strings).size();
   auto string_ok = [&](const byte* ref) { return c.range_ok(ref, strings_size); };
