@@ -250,7 +250,7 @@ auto const literal_def = x3::raw[x3::lit("true")][set_boolean<true>{}] |
 
 auto const array_def =
     x3::raw[x3::lit('[')][on_open_array] >
-    named("a JSON value or ']'", x3::lit(']') | (value[on_item] >> *(x3::lit(',') > named("a JSON value", value[on_item])) >
+    named("a JSON value or ']'", x3::lit(']') | ((value[on_item] >> *(x3::lit(',') > named("a JSON value", value[on_item]))) >
                                                  named("',' or ']'", x3::lit(']'))));
 
 auto const member_rule_def =
@@ -258,7 +258,7 @@ auto const member_rule_def =
 auto const object_def =
     x3::raw[x3::lit('{')][on_open_object] >
     named("a string key or '}'",
-          x3::lit('}') | (member_rule[on_member] >> *(x3::lit(',') > named("a string key", member_rule[on_member])) >
+          x3::lit('}') | ((member_rule[on_member] >> *(x3::lit(',') > named("a string key", member_rule[on_member]))) >
                           named("',' or '}'", x3::lit('}'))));
 
 auto const value_def = object | array | string_value | number | literal;

@@ -434,19 +434,19 @@ auto const literal_string_def =
 // a backslash at the end of a line drops the line break and the white space after it.
 auto const line_continuation = x3::lit('\\') >> *blank >> newline >> *(blank | newline);
 auto const ml_basic_string_def =
-    x3::lexeme[(x3::raw[x3::lit("\"\"\"")][open_string{3, false}] >> -newline >>
-                *(!x3::lit("\"\"\"") >>
-                  (line_continuation | (x3::lit('\\') > escape) | newline[on_newline_in_string] |
-                   x3::raw[+(x3::char_ - x3::char_("\"\\\r\n") - control_no_tab)][on_text] |
-                   x3::raw[x3::char_('"')][on_text] | control_no_tab[on_control])) >
+    x3::lexeme[((x3::raw[x3::lit("\"\"\"")][open_string{3, false}] >> -newline >>
+                 *(!x3::lit("\"\"\"") >>
+                   (line_continuation | (x3::lit('\\') > escape) | newline[on_newline_in_string] |
+                    x3::raw[+(x3::char_ - x3::char_("\"\\\r\n") - control_no_tab)][on_text] |
+                    x3::raw[x3::char_('"')][on_text] | control_no_tab[on_control]))) >
                 named("'\"\"\"' to end the string", x3::lit("\"\"\""))) >>
                -x3::raw[x3::lit("\"\"") | x3::lit('"')][on_extra_quotes]];
 
 auto const ml_literal_string_def =
-    x3::lexeme[(x3::raw[x3::lit("'''")][open_string{3, false}] >> -newline >>
-                *(!x3::lit("'''") >> (newline[on_newline_in_string] |
-                                      x3::raw[+(x3::char_ - x3::char_("'\r\n") - control_no_tab)][on_text] |
-                                      x3::raw[x3::char_('\'')][on_text] | control_no_tab[on_control])) >
+    x3::lexeme[((x3::raw[x3::lit("'''")][open_string{3, false}] >> -newline >>
+                 *(!x3::lit("'''") >> (newline[on_newline_in_string] |
+                                       x3::raw[+(x3::char_ - x3::char_("'\r\n") - control_no_tab)][on_text] |
+                                       x3::raw[x3::char_('\'')][on_text] | control_no_tab[on_control]))) >
                 named("\"'''\" to end the string", x3::lit("'''"))) >>
                -x3::raw[x3::lit("''") | x3::lit('\'')][on_extra_quotes]];
 
@@ -482,14 +482,14 @@ auto const array_space = *(newline | comment);
 auto const array_def =
     x3::raw[x3::lit('[')][on_open_array] > array_space >
     named("a value or ']'",
-          x3::lit(']') | (value[on_item] >> array_space >> *(x3::lit(',') >> array_space >> value[on_item] >> array_space) >>
-                          -(x3::lit(',') >> array_space) > named("',' or ']'", x3::lit(']'))));
+          x3::lit(']') | ((value[on_item] >> array_space >> *(x3::lit(',') >> array_space >> value[on_item] >> array_space) >>
+                           -(x3::lit(',') >> array_space)) > named("',' or ']'", x3::lit(']'))));
 
 auto const inline_table_def =
     (x3::raw[x3::lit('{')][on_open_inline] >
      named("key = value or '}'",
-           x3::lit('}') | (keyval_rule[on_inline_keyval] >>
-                           *(x3::lit(',') > named("key = value", keyval_rule[on_inline_keyval])) >
+           x3::lit('}') | ((keyval_rule[on_inline_keyval] >>
+                            *(x3::lit(',') > named("key = value", keyval_rule[on_inline_keyval]))) >
                            named("',' or '}' (inline tables are one line)", x3::lit('}'))))) >>
     x3::eps[on_close_inline];
 
