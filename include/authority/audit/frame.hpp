@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "authority/audit/entry.hpp"
+#include "authority/core/crc32c.hpp"
 #include "authority/core/bytes.hpp"
 #include "authority/core/result.hpp"
 
@@ -29,25 +30,7 @@ inline constexpr std::size_t max_frame_payload = 4096;
 
 using encoded_frame = byte_array<frame_size>;
 
-namespace detail {
-constexpr std::array<std::uint32_t, 256> make_crc32c_table() noexcept {
-  std::array<std::uint32_t, 256> t{};
-  for (std::uint32_t i = 0; i < 256; ++i) {
-    std::uint32_t c = i;
-    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1;
-    t[i] = c;
-  }
-  return t;
-}
-inline constexpr auto crc32c_table = make_crc32c_table();
-}  // namespace detail
-
-// CRC-32C (Castagnoli), as in iSCSI and ext4: crc32c("123456789") = 0xe3069283.
-constexpr std::uint32_t crc32c(bytes_view data, std::uint32_t crc = 0) noexcept {
-  crc = ~crc;
-  for (byte b : data) crc = detail::crc32c_table[(crc ^ b) & 0xff] ^ (crc >> 8);
-  return ~crc;
-}
+using authority::crc32c;  // core/crc32c.hpp
 
 constexpr encoded_frame make_frame(const encoded_record& rec) noexcept {
   encoded_frame out{};
