@@ -187,6 +187,7 @@ result<std::unique_ptr<audit_file>> audit_file::open(const std::string& path, co
   }
   report.entries = v.count;
   report.head = {v.count, v.head};
+  report.verification = v;  // on a torn tail: what was found where the tail was cut
   return std::unique_ptr<audit_file>(new audit_file(fd, log.log_id, report.head, v.valid_bytes, options));
 }
 

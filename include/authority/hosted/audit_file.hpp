@@ -66,7 +66,9 @@ struct recovery_report {
   std::uint64_t entries = 0;           // good entries found
   std::uint64_t truncated_bytes = 0;   // torn tail cut off
   audit::chain_head head{};            // where the chain resumes
-  audit::verification verification{};  // when open refused: the first bad seq and why
+  // When open refused: the first bad seq and why. After cutting a torn tail: what the
+  // tail looked like (e.g. truncated at seq N).
+  audit::verification verification{};
 };
 
 class audit_file {
