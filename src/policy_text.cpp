@@ -76,9 +76,12 @@ source_location source_map::locate(std::uint32_t offset) const {
   const auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
   const auto line = static_cast<std::uint32_t>(it - line_starts_.begin());
   std::uint32_t column = 1;
-  for (std::uint32_t i = line_starts_[line - 1]; i < offset; ++i)
+  std::uint32_t from = line_starts_[line - 1];
+  if (last_.line == line && last_.offset <= offset) column = last_.column, from = last_.offset;
+  for (std::uint32_t i = from; i < offset; ++i)
     if ((static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80) ++column;
-  return source_location{file_, line, column, offset};
+  last_ = source_location{file_, line, column, offset};
+  return last_;
 }
 
 std::string_view source_map::line_text(std::uint32_t line) const {

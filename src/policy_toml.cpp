@@ -124,7 +124,7 @@ void on_table_header(parse_state& st, const header& h) {
   if (t == nullptr) {
     parent->members.push_back({last.text, last.offset, make_table(h.offset)});
     t = &parent->members.back().value;
-  } else if (t->type != node::kind::table || t->toml_inline || t->toml_explicit) {
+  } else if (t->type != node::kind::table || t->toml_inline || t->toml_explicit || t->toml_dotted) {
     st.out->error(errc::policy_duplicate_key, last.offset,
                   "table [" + key_text(h.key, h.key.size()) + "] is defined twice: it is already " + what_it_is(*t) +
                       " (at " + line_column(st, t->offset) + ")");

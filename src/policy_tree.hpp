@@ -64,6 +64,9 @@ class source_map {
   std::string_view text_;
   std::shared_ptr<const std::string> file_;
   std::vector<std::uint32_t> line_starts_;
+  // The last answer: the schema walk asks in file order, so counting columns can go on
+  // from there instead of from the line start (one long minified line stays linear).
+  mutable source_location last_{};
 };
 
 class diagnostics {

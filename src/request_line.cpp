@@ -6,6 +6,7 @@
 
 #include "authority/budget/resource.hpp"
 #include "authority/core/encoding.hpp"
+#include "authority/pattern/path.hpp"
 #include "policy_tree.hpp"
 
 namespace authority::hosted {
@@ -112,6 +113,31 @@ request_line_result parse_request_line(std::string_view line) {
     out.error = e.message;
   } catch (const std::exception& e) {
     out.error = std::string{"internal error: "} + e.what();
+  }
+  return out;
+}
+
+resolved_request resolve_request(const request_line& line, const policy::compiled_policy& p, std::string& storage) {
+  resolved_request out;
+  auto& r = out.request;
+  r.kind = line.effect;
+  r.target = line.target;
+  if (line.version) r.version = *line.version;
+  r.tokens = line.tokens;
+  if (policy::target_syntax(line.effect) == pattern::syntax::path) {
+    storage.resize(pattern::max_path_length);
+    auto canonical = pattern::canonicalize_path(line.target, std::span<char>{storage.data(), storage.size()});
+    if (canonical) r.target = *canonical;
+  }
+  for (const auto& name : line.labels) {
+    const auto index = p.label_from_name(name);
+    if (!index) {
+      out.error = "unknown label " + quote(name) + " (the policy declares:";
+      for (std::size_t i = 0; i < p.label_count(); ++i) out.error += " " + std::string{p.label_name(i)};
+      out.error += ")";
+      return out;
+    }
+    r.labels |= policy::label_set{1} << *index;
   }
   return out;
 }

@@ -192,6 +192,7 @@ TEST_CASE("TOML: table rules — nothing is defined twice", "[policy_text][toml]
   toml_error("[policy]\nname = \"a\"\n[policy.name]\n", {errc::policy_duplicate_key, 3, 9, "already a string"});
   toml_error("budgets = {tokens = 1}\n[budgets]\n", {errc::policy_duplicate_key, 2, 2, "already an inline table"});
   toml_error("[budgets]\n[[budgets]]\n", {errc::policy_duplicate_key, 2, 3, "cannot append [[budgets]]"});
+  toml_error("budgets.tokens = 1\n[budgets]\n", {errc::policy_duplicate_key, 2, 2, "table [budgets] is defined twice"});
   toml_error("spawn.allow = [\"/a\"]\n[[spawn.allow]]\n", {errc::policy_duplicate_key, 2, 9, "an array value"});
   toml_error("budgets = {tokens = 1, tokens = 2}\n", {errc::policy_duplicate_key, 1, 24, "duplicate key \"tokens\""});
   toml_error("profiles = [\"tier1-musl\"]\n[policy]\nprofiles = [\"tier1-musl\"]\n",
