@@ -173,22 +173,38 @@ int run_tail(const std::string& path, std::size_t n, bool follow, bool json) {
   for (std::size_t i = first; i < entries.size(); ++i) print_entry(std::cout, entries[i], json);
   std::cout.flush();
   if (!follow) return log->verification.ok() ? exit_ok : exit_failed;
-  // Follow: re-read and print entries past the last one shown; they must continue the
-  // verified chain (verification of the whole file starts from genesis every time).
-  std::uint64_t shown = log->verification.count;
+  if (!log->verification.ok() && !log->torn_tail) return exit_failed;
+  // Follow: read only what was appended since, and check each new frame with the same
+  // incremental verifier, continuing from the last verified entry.
+  verifier chain_check{chain_head{log->verification.count, log->verification.head}};
+  std::uint64_t offset = log->verification.valid_bytes;
+  std::ifstream in(path, std::ios::binary);
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    auto now = hosted::read_audit_log(path);
-    if (!now) continue;
-    if (!now->verification.ok() && !now->torn_tail) {
-      warn_if_damaged(path, *now);
-      return exit_failed;
+    // Re-read everything after the last verified frame: a torn tail seen earlier may
+    // since have been cut and overwritten by a writer that reopened the log.
+    std::vector<byte> fresh;
+    in.clear();
+    in.seekg(static_cast<std::streamoff>(offset));
+    byte buf[1 << 14];
+    while (in.read(reinterpret_cast<char*>(buf), sizeof buf) || in.gcount() > 0)
+      fresh.insert(fresh.end(), buf, buf + in.gcount());
+    std::size_t used = 0;
+    for (;;) {
+      auto frame = read_frame(bytes_view{fresh}.subspan(used));
+      if (!frame && frame.code() == errc::truncated) break;  // the rest is still being written
+      auto checked = frame ? chain_check.check_record(frame->payload) : chain_check.fail(frame.error());
+      if (!checked) {
+        std::cerr << path << ": seq " << chain_check.next_seq() << ": "
+                  << describe_error(checked.code(), checked.error().field) << "\n";
+        return exit_failed;
+      }
+      auto rec = decode_record(frame->payload);
+      print_entry(std::cout, {rec->value, rec->claimed_hash}, json);
+      used += frame->size;
     }
-    if (now->verification.count <= shown) continue;
-    auto all = decoded_entries(*now);
-    for (std::size_t i = shown; i < all.size(); ++i) print_entry(std::cout, all[i], json);
     std::cout.flush();
-    shown = now->verification.count;
+    offset += used;
   }
 }
 
