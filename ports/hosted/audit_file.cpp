@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "authority/audit/frame.hpp"
+#include "authority/hosted/platform.hpp"
 
 namespace authority::hosted {
 
@@ -81,6 +82,14 @@ audit_log_contents classify(audit_log_contents log) {
   return log;
 }
 
+// Every log gets its own genesis: an all-zero id in the options asks for a random one.
+result<audit::id16> new_log_id(const audit_file_options& options) {
+  audit::id16 log_id = options.log_id;
+  if (all_zero(bytes_view{log_id}) && !sodium_entropy{}.fill(log_id.data(), log_id.size()))
+    return make_error(errc::entropy_failure, "log_id");
+  return log_id;
+}
+
 }  // namespace
 
 std::vector<bytes_view> audit_log_contents::good_records() const {
@@ -123,9 +132,10 @@ result<std::unique_ptr<audit_file>> audit_file::open(const std::string& path, co
   report = {};
   int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
   if (fd < 0 && errno == ENOENT && options.create) {
+    AUTHORITY_TRY_ASSIGN(const audit::id16 log_id, new_log_id(options));
     fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
     if (fd < 0) return make_error(errc::io_error, "create log");
-    const auto header = audit::make_log_header(options.log_id);
+    const auto header = audit::make_log_header(log_id);
     if (auto w = write_all(fd, header.data(), header.size()); !w || ::fdatasync(fd) != 0) {
       ::close(fd);
       return make_error(errc::io_error, "write log header");
@@ -135,8 +145,8 @@ result<std::unique_ptr<audit_file>> audit_file::open(const std::string& path, co
       return d.error();
     }
     report.created = true;
-    report.head = {0, audit::genesis(options.log_id)};
-    return std::unique_ptr<audit_file>(new audit_file(fd, options.log_id, report.head, header.size(), options));
+    report.head = {0, audit::genesis(log_id)};
+    return std::unique_ptr<audit_file>(new audit_file(fd, log_id, report.head, header.size(), options));
   }
   if (fd < 0) return make_error(errno == ENOENT ? errc::not_found : errc::io_error, "open log");
 
@@ -150,15 +160,20 @@ result<std::unique_ptr<audit_file>> audit_file::open(const std::string& path, co
   if (log.bytes.size() < audit::log_header_size && options.create) {
     // A crash while creating the file: no entry can have been acknowledged before the
     // header was durable, so the file is made again.
-    const auto header = audit::make_log_header(options.log_id);
+    auto log_id = new_log_id(options);
+    if (!log_id) {
+      ::close(fd);
+      return log_id.error();
+    }
+    const auto header = audit::make_log_header(*log_id);
     if (::ftruncate(fd, 0) != 0 || !write_all(fd, header.data(), header.size()) || ::fdatasync(fd) != 0) {
       ::close(fd);
       return make_error(errc::io_error, "write log header");
     }
     report.created = true;
     report.truncated_bytes = log.bytes.size();
-    report.head = {0, audit::genesis(options.log_id)};
-    return std::unique_ptr<audit_file>(new audit_file(fd, options.log_id, report.head, header.size(), options));
+    report.head = {0, audit::genesis(*log_id)};
+    return std::unique_ptr<audit_file>(new audit_file(fd, *log_id, report.head, header.size(), options));
   }
   auto id = audit::read_log_header(bytes_view{log.bytes});
   if (!id) {

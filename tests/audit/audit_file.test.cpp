@@ -264,6 +264,19 @@ TEST_CASE("audit file: a file cut inside its header is made again; a damaged hea
   CHECK(read_bytes(path) == bytes);
 }
 
+TEST_CASE("audit file: a new log without a given id gets a random one", "[audit][file]") {
+  temp_dir dir;
+  recovery_report a_report, b_report;
+  auto a = audit_file::open(dir.file("a"), audit_file_options{}, a_report);
+  auto b = audit_file::open(dir.file("b"), audit_file_options{}, b_report);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK_FALSE(all_zero(bytes_view{(*a)->log_id()}));
+  CHECK((*a)->log_id() != (*b)->log_id());
+  CHECK(a_report.head.hash == genesis((*a)->log_id()));
+  CHECK(a_report.head.hash != b_report.head.hash);
+}
+
 TEST_CASE("audit file: a size limit fails closed with log_full and keeps every entry", "[audit][file]") {
   temp_dir dir;
   const auto path = dir.file("log");

@@ -55,7 +55,7 @@ result<audit_log_contents> read_audit_log(const std::string& path);
 std::vector<audit::digest> leaf_hashes(const audit_log_contents& log, std::uint64_t count);
 
 struct audit_file_options {
-  audit::id16 log_id{};          // for a new file; an existing file keeps its own
+  audit::id16 log_id{};          // for a new file (all zero: a random one); an existing file keeps its own
   bool create = true;            // create the file when it does not exist
   bool group_commit = true;      // false: each append writes and syncs alone (a baseline)
   std::uint64_t max_bytes = 0;   // 0: only the disk limits the file; else log_full past it
