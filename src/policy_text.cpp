@@ -22,7 +22,8 @@ std::string diagnostic::to_string() const {
   s += "    " + source_line + "\n    ";
   // The caret lines up under the column: copy tabs so the terminal aligns them the same.
   std::uint32_t column = 1;
-  for (std::size_t i = 0; i < source_line.size() && column < loc.column; ++i) {
+  const std::uint32_t caret = caret_column != 0 ? caret_column : loc.column;
+  for (std::size_t i = 0; i < source_line.size() && column < caret; ++i) {
     const auto c = static_cast<unsigned char>(source_line[i]);
     if ((c & 0xC0) == 0x80) continue;
     s += c == '\t' ? '\t' : ' ';
@@ -98,7 +99,21 @@ void diagnostics::error(errc code, std::uint32_t offset, std::string message) {
   d.code = code;
   d.loc = map_.locate(offset);
   d.message = std::move(message);
-  d.source_line = std::string{map_.line_text(d.loc.line)};
+  // Show at most a window of a long line (minified JSON is one line of megabytes).
+  constexpr std::size_t before = 60, width = 160;
+  const std::string_view line = map_.line_text(d.loc.line);
+  const auto at = std::min<std::size_t>(d.loc.offset - static_cast<std::size_t>(line.data() - map_.text().data()), line.size());
+  auto is_continuation = [&](std::size_t i) { return i < line.size() && (static_cast<unsigned char>(line[i]) & 0xC0) == 0x80; };
+  std::size_t start = line.size() > width && at > before ? at - before : 0;
+  while (start > 0 && is_continuation(start)) --start;
+  std::size_t end = std::min(line.size(), start + width);
+  while (end < line.size() && is_continuation(end)) --end;
+  if (start > 0) d.source_line = "...";
+  d.source_line.append(line.substr(start, end - start));
+  if (end < line.size()) d.source_line += "...";
+  d.caret_column = (start > 0 ? 3u : 0u) + 1u;
+  for (std::size_t i = start; i < at; ++i)
+    if (!is_continuation(i)) ++d.caret_column;
   list_.push_back(std::move(d));
 }
 

@@ -59,6 +59,7 @@ class source_map {
   source_map(std::string_view text, std::string_view file_name);
   source_location locate(std::uint32_t offset) const;
   std::string_view line_text(std::uint32_t line) const;  // 1-based, no newline
+  std::string_view text() const noexcept { return text_; }
 
  private:
   std::string_view text_;

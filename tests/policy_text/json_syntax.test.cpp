@@ -128,6 +128,17 @@ TEST_CASE("JSON: a diagnostic prints file:line:column, the line and a caret", "[
         "p.json:2:2: error: unknown key \"fss\" at the top level; did you mean \"fs\"?\n"
         "    \t\"fss\": {}}\n"
         "    \t^\n");
+  // A very long line is shown as a window around the spot.
+  std::string long_line = "{\"fs\": {\"read\": [";
+  for (int i = 0; i < 1000; ++i) long_line += "\"/a" + std::to_string(i) + "\", ";
+  long_line += "\"x\"]}}";  // a relative path: invalid, at the 'x'
+  const auto at = long_line.find("\"x\"") + 1;
+  auto w = pt::parse_json(long_line, "long.json");
+  REQUIRE(w.diagnostics.size() == 1);
+  CHECK(w.diagnostics[0].loc.column == at + 1);
+  CHECK(w.diagnostics[0].source_line == "..." + long_line.substr(at - 60));
+  CHECK(w.diagnostics[0].caret_column == 64);
+  CHECK(w.diagnostics[0].to_string().ends_with(std::string(63, ' ') + "^\n"));
   // to_result carries the code and the byte offset.
   auto res = r.to_result();
   REQUIRE_FALSE(res.ok());

@@ -23,7 +23,9 @@ struct diagnostic {
   errc code = errc::policy_syntax;  // policy_syntax, policy_unknown_key, policy_type, ...
   source_location loc;
   std::string message;      // e.g. unknown key "raed" in "fs"; did you mean "read"?
-  std::string source_line;  // the text of line loc.line, without its newline
+  std::string source_line;  // line loc.line without its newline; a very long line is cut
+                            // to a window around the spot, marked with "..."
+  std::uint32_t caret_column = 0;  // loc's column within source_line (1-based)
 
   // file:line:column: error: message
   //     <the source line>
