@@ -64,8 +64,9 @@ std::optional<format> format_from_name(std::string_view name) noexcept;  // "jso
 std::string_view format_name(format f) noexcept;
 
 // Canonical text: fixed key order, canonical spellings (cpu_ns → cpu_time_ns, "1" → "1.0",
-// "tools": [] → "tools": {"allow": []}), empty sections left out, entries in file order,
-// two-space indentation, a final newline. parse(print(p)) has the same meaning as p.
+// "tools": [...] → "tools": {"allow": [...]}), empty sections left out, entries in file
+// order, a final newline. parse(print(p)) has the same meaning as p. The language, both
+// layouts and their correspondence: docs/policy-language.md.
 std::string print_json(const policy& p);
 std::string print_toml(const policy& p);
 std::string print(const policy& p, format f);
