@@ -20,6 +20,7 @@
 
 #include "authority/budget/limits.hpp"
 #include "authority/core/bytes.hpp"
+#include "authority/policy/compiled_policy.hpp"
 #include "authority/policy/op.hpp"
 
 namespace authority::hosted {
@@ -47,6 +48,18 @@ struct request_line_result {
 
 // Parses one line (a JSON object). Blank lines are the caller's business.
 request_line_result parse_request_line(std::string_view line);
+
+// The policy request a line stands for, against policy `p`: fs and spawn targets are
+// canonicalized (the path checked is the path opened; a path that cannot be canonicalized
+// is passed on as written, so the evaluator refuses it with invalid_path or too_long);
+// label names are looked up in p's label table. The request's views point into `line`
+// and `storage`. Errors name the unknown label.
+struct resolved_request {
+  policy::request request{};
+  std::string error;
+  bool ok() const noexcept { return error.empty(); }
+};
+resolved_request resolve_request(const request_line& line, const policy::compiled_policy& p, std::string& storage);
 
 // The fields parse_request_line accepts, for help texts.
 inline constexpr std::string_view request_line_fields[] = {"effect", "target", "version", "tokens", "labels",
