@@ -146,6 +146,31 @@ class effect_permit {
   std::uint64_t decision_seq_;
 };
 
+// An authorized effect awaiting its outcome (gate::authorize → gate::complete).
+struct pending_effect {
+  enum class status : std::uint8_t { none, authorized, completed };
+  status state = status::none;
+  std::uint16_t op = 0;
+  std::uint64_t seq = 0;
+  std::uint64_t decision_seq = 0;
+  budget::reservation reservation{};
+  crypto::digest request_hash{};
+  crypto::digest policy_hash{};
+  std::size_t target_size = 0;
+  std::size_t target2_size = 0;
+
+  bool authorized() const noexcept { return state == status::authorized; }
+  // The canonical targets, valid until the session's next request.
+  template <class Session>
+  std::string_view target(const Session& s) const noexcept {
+    return {s.target_buffer.data(), target_size};
+  }
+  template <class Session>
+  std::string_view target2(const Session& s) const noexcept {
+    return {s.target2_buffer.data(), target2_size};
+  }
+};
+
 template <class X>
 concept effect_executor = requires(X& x, const effect_permit& p, const effect_request& r) {
   { x.execute(p, r) } -> std::same_as<effect_result>;
@@ -223,15 +248,34 @@ class gate {
  public:
   gate(gate_parts parts, Log& log, Executor& executor, Clock& clock, gate_mode mode = gate_mode::enforce) noexcept
       : parts_(parts), log_(log), executor_(executor), clock_(clock), mode_(mode) {}
+  // For a Lock that carries state (the C ABI's lock callbacks).
+  gate(gate_parts parts, Log& log, Executor& executor, Clock& clock, gate_mode mode, const Lock& lock) noexcept
+      : parts_(parts), log_(log), executor_(executor), clock_(clock), mode_(mode), lock_(lock) {}
 
   gate_mode mode() const noexcept { return mode_; }
   // Closed: the log failed; every request is denied from then on.
   bool closed() const noexcept { return closed_reason() != errc::ok; }
   errc closed_reason() const noexcept { return static_cast<errc>(closed_.load(std::memory_order_acquire)); }
 
-  // The single entry point.
+  // The single entry point for in-process executors: authorize, execute, complete.
   template <std::size_t R>
   response authorize_and_execute(session<R>& s, const effect_request& req) noexcept {
+    pending_effect p;
+    response out = authorize(s, req, p);
+    if (!p.authorized()) return out;
+    const effect_info& info = *find_effect(req.op);
+    const effect_permit permit{info, p.target(s), p.target2(s), p.decision_seq};
+    effect_result result = info.id == effect::policy_update ? update_policy(req) : executor_.execute(permit, req);
+    return complete(s, p, result, out);
+  }
+
+  // Steps 1–7: judge the request, reserve its budget and put the decision on the log.
+  // When allowed, `pending` is filled and the caller must complete() it exactly once —
+  // the split lets an executor run elsewhere (the daemon's clients act themselves and
+  // report back). The canonical targets live in the session until its next request.
+  template <std::size_t R>
+  response authorize(session<R>& s, const effect_request& req, pending_effect& pending) noexcept {
+    pending = pending_effect{};
     response out;
     out.op = req.op;
     const effect_info* info = find_effect(req.op);
@@ -268,14 +312,13 @@ class gate {
       verdict = judge(*info, req, *target, target2, s, now, out, recorded_reason);
     }
     const auto request_hash = gate_detail::request_hash(req, *target, target2);
-    if (verdict != errc::ok) return deny_logged(s, req, *info, *target, out, verdict, request_hash, policy_hash, now);
+    if (verdict != errc::ok) return deny_logged(s, req, *target, out, verdict, request_hash, policy_hash, now);
 
     // 6. Budget: per-call charges plus the declared metered costs.
     budget::costs estimate = req.cost;
     add_per_call(*info, estimate);
     auto reservation = s.account->reserve(estimate, now);
-    if (!reservation)
-      return deny_logged(s, req, *info, *target, out, reservation.code(), request_hash, policy_hash, now);
+    if (!reservation) return deny_logged(s, req, *target, out, reservation.code(), request_hash, policy_hash, now);
 
     // 7. The decision is on the log, durably, before anything happens.
     audit::record decision{};
@@ -291,36 +334,81 @@ class gate {
       return remember_denial(s, req, *target, out, logged.error());
     }
     out.decision_seq = logged->seq;
+    out.allow = true;
+    out.reason = errc::ok;
+    out.recorded = recorded_reason != errc::ok;
+    pending.op = req.op;
+    pending.seq = req.seq;
+    pending.decision_seq = logged->seq;
+    pending.reservation = *reservation;
+    pending.request_hash = request_hash;
+    pending.policy_hash = policy_hash;
+    pending.target_size = target->size();
+    pending.target2_size = target2.size();
+    pending.state = pending_effect::status::authorized;
+    return out;
+  }
 
-    // 8. Execute (policy.update is the gate's own effect: it changes the gate).
-    const effect_permit permit{*info, *target, target2, logged->seq};
-    effect_result result = info->id == effect::policy_update ? update_policy(req, now) : executor_.execute(permit, req);
-
-    // 9. Settle the budget: what the effect used, or nothing if it failed before acting.
-    budget::costs actual = metered_only(*info, result.actual);
-    add_per_call(*info, actual);
+  // Steps 9–11: settle the budget at what the effect used and log the outcome.
+  // `authorized` is authorize()'s response; the returned response extends it.
+  template <std::size_t R>
+  response complete(session<R>& s, pending_effect& p, const effect_result& result, response authorized) noexcept {
+    response out = authorized;
+    if (!p.authorized()) {
+      out.allow = false;
+      out.reason = errc::budget_unknown_reservation;
+      return out;
+    }
+    p.state = pending_effect::status::completed;
+    const effect_info& info = *find_effect(p.op);
+    budget::costs actual = metered_only(info, result.actual);
+    add_per_call(info, actual);
     errc settle = errc::ok;
-    if (auto committed = s.account->commit(*reservation, actual); !committed) settle = committed.code();
+    if (auto committed = s.account->commit(p.reservation, actual); !committed) settle = committed.code();
 
-    // 10. The outcome.
     audit::record outcome{};
     outcome.kind = audit::entry_kind::outcome;
-    outcome.op = req.op;
+    outcome.op = p.op;
     const bool succeeded = result.status == errc::ok && settle == errc::ok;
     outcome.decision = succeeded ? audit::verdict::allow : audit::verdict::deny;
     outcome.reason = result.status != errc::ok ? result.status : settle;
-    fill_identity(outcome, s, clock_.now_ns(), request_hash, policy_hash);
+    fill_identity(outcome, s, clock_.now_ns(), p.request_hash, p.policy_hash);
     outcome.result_hash = crypto::sha256::hash(result.output);
     auto outcome_logged = log_.append_durable(outcome);
     if (!outcome_logged) close(outcome_logged.error());
     out.outcome_seq = outcome_logged ? outcome_logged->seq : 0;
 
-    out.allow = true;
     out.reason = result.status != errc::ok ? errc::executor_failed : settle;
-    out.recorded = recorded_reason != errc::ok;
     out.result = result;
-    if (out.reason != errc::ok) remember(s, req, *target, out);
+    if (out.reason != errc::ok) {
+      denial& d = s.last_denial;
+      d.present = true;
+      d.op = p.op;
+      d.reason = out.reason;
+      d.seq = p.seq;
+    }
     return out;
+  }
+
+  // Makes `blob` the policy in force (it must verify and carry a higher revision) and
+  // logs the change before it takes effect; a change that cannot be logged is undone.
+  result<policy::policy_change> load_policy(bytes_view blob) noexcept {
+    const time_ns now = clock_.now_ns();
+    gate_detail::lock_guard<Lock> guard(lock_);
+    AUTHORITY_TRY_ASSIGN(auto change, parts_.policies->load(blob, *parts_.keys, now));
+    audit::record event{};
+    event.kind = audit::entry_kind::policy_change;
+    event.decision = audit::verdict::allow;
+    event.op = static_cast<std::uint16_t>(effect::policy_update);
+    event.time = now;
+    event.request_hash = change.from_hash;
+    event.policy_hash = change.to_hash;
+    if (auto logged = log_.append_durable(event); !logged) {
+      (void)parts_.policies->rollback();
+      close(logged.error());
+      return logged.error();
+    }
+    return change;
   }
 
   // The agent's "why was I denied?".
@@ -440,27 +528,9 @@ class gate {
            e == errc::limit_exceeded;
   }
 
-  effect_result update_policy(const effect_request& req, time_ns now) noexcept {
+  effect_result update_policy(const effect_request& req) noexcept {
     effect_result r;
-    gate_detail::lock_guard<Lock> guard(lock_);
-    auto change = parts_.policies->load(req.payload, *parts_.keys, now);
-    if (!change) {
-      r.status = change.code();
-      return r;
-    }
-    audit::record event{};
-    event.kind = audit::entry_kind::policy_change;
-    event.decision = audit::verdict::allow;
-    event.op = req.op;
-    event.time = now;
-    event.policy_hash = change->to_hash;
-    event.request_hash = change->from_hash;
-    if (auto logged = log_.append_durable(event); !logged) {
-      // The new policy must not be in force unlogged: step back and fail closed.
-      (void)parts_.policies->rollback();
-      close(logged.error());
-      r.status = logged.code();
-    }
+    if (auto change = load_policy(req.payload); !change) r.status = change.code();
     return r;
   }
 
@@ -476,9 +546,8 @@ class gate {
 
   // A judged request that is denied: logged (durably) before the agent hears.
   template <std::size_t R>
-  response deny_logged(session<R>& s, const effect_request& req, const effect_info&, std::string_view target,
-                       response& out, errc reason, const crypto::digest& request_hash,
-                       const crypto::digest& policy_hash, time_ns now) noexcept {
+  response deny_logged(session<R>& s, const effect_request& req, std::string_view target, response& out, errc reason,
+                       const crypto::digest& request_hash, const crypto::digest& policy_hash, time_ns now) noexcept {
     audit::record rec{};
     rec.kind = audit::entry_kind::decision;
     rec.decision = audit::verdict::deny;

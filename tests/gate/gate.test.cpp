@@ -312,3 +312,39 @@ TEST_CASE("every entry of a busy session verifies, denials included", "[gate]") 
   CHECK(v.ok());
   CHECK(v.count == 133 * 2 + 67);
 }
+
+TEST_CASE("authorize and complete separately: the executor may run elsewhere", "[gate]") {
+  gate_world<> w;
+  w.load_policy(policy_json);
+  const auto cap = w.mint_all(cap_type::tool, "*");
+  effect_request a;
+  a.op = find_effect("tool.call")->op_code();
+  a.target = "web_fetch";
+  a.capability = cap;
+  a.seq = 1;
+  pending_effect first, second;
+  const auto r1 = w.g->authorize(*w.s, a, first);
+  REQUIRE(r1.allow);
+  REQUIRE(first.authorized());
+  CHECK(first.target(*w.s) == "web_fetch");
+  a.seq = 2;
+  a.target = "html_escape";
+  const auto r2 = w.g->authorize(*w.s, a, second);  // two effects in flight at once
+  REQUIRE(second.authorized());
+  CHECK(w.account->in_flight(budget::resource::tool_calls) == 2);
+  effect_result done;
+  done.output = as_bytes(std::string_view{"page"});
+  const auto c2 = w.g->complete(*w.s, second, done, r2);
+  CHECK(c2.allow);
+  CHECK(c2.outcome_seq > c2.decision_seq);
+  const auto c1 = w.g->complete(*w.s, first, done, r1);
+  CHECK(c1.reason == errc::ok);
+  CHECK(w.account->committed(budget::resource::tool_calls) == 2);
+  CHECK(w.account->in_flight(budget::resource::tool_calls) == 0);
+  // Completing twice is refused and changes nothing.
+  CHECK(w.g->complete(*w.s, first, done, r1).reason == errc::budget_unknown_reservation);
+  CHECK(w.account->committed(budget::resource::tool_calls) == 2);
+  CHECK(w.executor.calls.empty());  // nothing ran in-process
+  CHECK(w.verify_log().ok());
+  CHECK(w.entries().size() == 4);
+}
