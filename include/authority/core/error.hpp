@@ -84,6 +84,7 @@ namespace authority {
   /* 7xx: platform and ports */                                                            \
   X(io_error, 700, "operating system I/O error")                                           \
   X(entropy_failure, 701, "no randomness available")                                       \
+  X(not_supported, 702, "this port's executor does not implement the effect")              \
   X(internal, 799, "internal invariant broken; failed closed")
 
 enum class errc : std::uint16_t {
