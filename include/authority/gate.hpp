@@ -431,8 +431,8 @@ class gate {
   }
 
  private:
-  // Canonical targets: fs/spawn paths canonicalized (relative → invalid_path), net and
-  // DNS targets and names validated.
+  // Canonical targets, in the session's buffer: fs/spawn paths canonicalized (relative →
+  // invalid_path), net and DNS targets and names validated.
   static result<std::string_view> canonical_target(const effect_info& info, std::string_view raw,
                                                    std::span<char> buf) noexcept {
     if (raw.size() > max_target_size) return make_error(errc::too_long, "target");
@@ -444,7 +444,9 @@ class gate {
       return *c;
     }
     if (auto v = pattern::validate_target(syntax, raw); !v) return make_error(v.code(), "target", v.error().offset);
-    return raw;
+    // Copied, so that what the executor gets stays put while the request's bytes change.
+    for (std::size_t i = 0; i < raw.size(); ++i) buf[i] = raw[i];
+    return std::string_view{buf.data(), raw.size()};
   }
 
   static result<void> check_costs(const effect_info& info, const budget::costs& cost) noexcept {
