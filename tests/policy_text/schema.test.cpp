@@ -144,6 +144,20 @@ TEST_CASE("spawn: allow, deny and sandbox", "[policy_text][schema]") {
   CHECK_FALSE(parse_ok(R"({"spawn": {"sandbox": false}})").spawn.sandbox);
 }
 
+TEST_CASE("deny and allow for the same target are both kept (deny wins when evaluated)", "[policy_text][schema]") {
+  const auto p = parse_ok(R"({"fs": {"read": ["/a/**"], "deny": ["/a/**"]}, "tools": {"allow": ["x"], "deny": ["x"]},
+                              "spawn": {"allow": ["/bin/sh"], "deny": ["/bin/sh"]}})");
+  CHECK(p.fs.allow[0].path == p.fs.deny[0].pattern);
+  CHECK(p.tools.allow[0].name == p.tools.deny[0].name);
+  CHECK(p.spawn.allow[0].pattern == p.spawn.deny[0].pattern);
+}
+
+TEST_CASE("no policy: empty or blank input is an error, not an empty policy", "[policy_text][schema]") {
+  json_error("", {errc::policy_syntax, 1, 1, "expected a JSON value, found the end of the input"});
+  json_error("  \n\n", {errc::policy_syntax, 3, 1, "found the end of the input"});
+  json_error("null", {errc::policy_type, 1, 1, "a policy must be a JSON object, found null"});
+}
+
 TEST_CASE("extensions: fs.deny and net.deny", "[policy_text][schema]") {
   const auto p = parse_ok(R"({"fs": {"deny": ["/etc/shadow"]}, "net": {"deny": ["ip:10.0.0.0/8:*"], "bind": ["ip:[::1]:8080"]}})");
   CHECK(p.fs.deny[0].pattern == "/etc/shadow");
