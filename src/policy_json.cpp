@@ -201,7 +201,7 @@ auto const on_member = [](auto& ctx) {
   const auto limit = state_of(ctx).options->max_array_items;
   if (object.members.size() >= limit)
     fail(errc::capacity_exceeded, m.key_offset, "object has more than " + std::to_string(limit) + " members");
-  object.members.push_back(std::move(m));
+  object.add_member(std::move(m));
 };
 
 auto const on_key = [](auto& ctx) {

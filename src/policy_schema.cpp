@@ -7,6 +7,7 @@
 #include <array>
 #include <functional>
 #include <map>
+#include <unordered_map>
 
 #include "authority/pattern/pattern.hpp"
 #include "policy_tree.hpp"
@@ -132,12 +133,11 @@ class schema {
   // unknown keys (with a did-you-mean). `where` names the table in messages.
   void walk_table(const node& table, std::string_view where, keys known,
                   const std::function<void(const member&)>& visit) {
-    for (std::size_t i = 0; i < table.members.size(); ++i) {
-      const member& m = table.members[i];
-      const member* first = nullptr;
-      for (std::size_t j = 0; j < i && first == nullptr; ++j)
-        if (table.members[j].key == m.key) first = &table.members[j];
-      if (first != nullptr) {
+    std::unordered_map<std::string_view, const member*> seen;
+    for (const member& m : table.members) {
+      const auto [it, inserted] = seen.emplace(m.key, &m);
+      if (!inserted) {
+        const member* first = it->second;
         error(errc::policy_duplicate_key, m.key_offset,
               "duplicate key " + quote(m.key) + in_words(where) + " (first at " + line_column(first->key_offset) + ")");
         continue;

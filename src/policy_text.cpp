@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <exception>
 #include <new>
+#include <utility>
 
 #include "policy_tree.hpp"
 
@@ -41,15 +42,36 @@ result<policy> parse_result::to_result() const {
 
 namespace detail {
 
-const node* node::find(std::string_view key) const {
+namespace {
+constexpr std::size_t index_from = 16;  // members; below this a scan is cheaper
+}
+
+const member* node::find_member(std::string_view key) const {
+  if (!key_index.empty()) {
+    const auto it = key_index.find(std::string{key});
+    return it == key_index.end() ? nullptr : &members[it->second];
+  }
   for (const auto& m : members)
-    if (m.key == key) return &m.value;
+    if (m.key == key) return &m;
   return nullptr;
 }
-node* node::find(std::string_view key) {
-  for (auto& m : members)
-    if (m.key == key) return &m.value;
-  return nullptr;
+
+const node* node::find(std::string_view key) const {
+  const member* m = find_member(key);
+  return m ? &m->value : nullptr;
+}
+
+node* node::find(std::string_view key) { return const_cast<node*>(std::as_const(*this).find(key)); }
+
+member& node::add_member(member m) {
+  members.push_back(std::move(m));
+  if (members.size() == index_from) {
+    for (std::size_t i = 0; i < members.size(); ++i)
+      key_index.emplace(members[i].key, static_cast<std::uint32_t>(i));
+  } else if (members.size() > index_from) {
+    key_index.emplace(members.back().key, static_cast<std::uint32_t>(members.size() - 1));
+  }
+  return members.back();
 }
 
 std::string_view kind_name(node::kind k) noexcept {

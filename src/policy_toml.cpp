@@ -99,8 +99,7 @@ node* walk_header_prefix(parse_state& st, const toml_key& key, std::size_t count
   for (std::size_t i = 0; i < count; ++i) {
     node* child = t->find(key[i].text);
     if (child == nullptr) {
-      t->members.push_back({key[i].text, key[i].offset, make_table(key[i].offset)});
-      child = &t->members.back().value;
+      child = &t->add_member({key[i].text, key[i].offset, make_table(key[i].offset)}).value;
     } else if (child->type == node::kind::array && child->toml_array_of_tables) {
       child = &child->items.back();
     } else if (child->type != node::kind::table || child->toml_inline) {
@@ -122,8 +121,7 @@ void on_table_header(parse_state& st, const header& h) {
   const key_part& last = h.key.back();
   node* t = parent->find(last.text);
   if (t == nullptr) {
-    parent->members.push_back({last.text, last.offset, make_table(h.offset)});
-    t = &parent->members.back().value;
+    t = &parent->add_member({last.text, last.offset, make_table(h.offset)}).value;
   } else if (t->type != node::kind::table || t->toml_inline || t->toml_explicit || t->toml_dotted) {
     st.out->error(errc::policy_duplicate_key, last.offset,
                   "table [" + key_text(h.key, h.key.size()) + "] is defined twice: it is already " + what_it_is(*t) +
@@ -147,8 +145,7 @@ void on_array_header(parse_state& st, const header& h) {
     a.type = node::kind::array;
     a.offset = h.offset;
     a.toml_array_of_tables = true;
-    parent->members.push_back({last.text, last.offset, std::move(a)});
-    array = &parent->members.back().value;
+    array = &parent->add_member({last.text, last.offset, std::move(a)}).value;
   } else if (array->type != node::kind::array || !array->toml_array_of_tables) {
     st.out->error(errc::policy_duplicate_key, last.offset,
                   "cannot append [[" + key_text(h.key, h.key.size()) + "]]: it is already " + what_it_is(*array) +
@@ -176,8 +173,7 @@ std::optional<syntax_error> insert(parse_state& st, node& table, keyval kv) {
     if (child == nullptr) {
       node sub = make_table(kv.key[i].offset);
       sub.toml_dotted = true;
-      t->members.push_back({kv.key[i].text, kv.key[i].offset, std::move(sub)});
-      child = &t->members.back().value;
+      child = &t->add_member({kv.key[i].text, kv.key[i].offset, std::move(sub)}).value;
     } else if (child->type != node::kind::table || !child->toml_dotted || child->toml_inline) {
       return syntax_error{errc::policy_duplicate_key, kv.key[i].offset,
                           "cannot add keys to " + quote(key_text(kv.key, i + 1)) + " here: it is already " +
@@ -186,15 +182,14 @@ std::optional<syntax_error> insert(parse_state& st, node& table, keyval kv) {
     t = child;
   }
   const key_part& last = kv.key.back();
-  for (const member& m : t->members)
-    if (m.key == last.text)
-      return syntax_error{errc::policy_duplicate_key, last.offset,
-                          "duplicate key " + quote(key_text(kv.key, kv.key.size())) + " (first at " +
-                              line_column(st, m.key_offset) + ")"};
+  if (const member* m = t->find_member(last.text))
+    return syntax_error{errc::policy_duplicate_key, last.offset,
+                        "duplicate key " + quote(key_text(kv.key, kv.key.size())) + " (first at " +
+                            line_column(st, m->key_offset) + ")"};
   if (t->members.size() >= st.options->max_array_items)
     return syntax_error{errc::capacity_exceeded, last.offset,
                         "table has more than " + std::to_string(st.options->max_array_items) + " keys"};
-  t->members.push_back({last.text, last.offset, std::move(kv.value)});
+  t->add_member({last.text, last.offset, std::move(kv.value)});
   return std::nullopt;
 }
 

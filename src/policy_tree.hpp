@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "authority/hosted/policy_text.hpp"
@@ -33,7 +34,10 @@ struct node {
   std::uint8_t quote_width = 1;
 
   std::vector<node> items;      // array
-  std::vector<member> members;  // table, in file order
+  std::vector<member> members;  // table, in file order: add with add_member
+  // key → first index in members, built once a table is large, so that looking keys
+  // up while building stays linear overall (tables may have thousands of keys).
+  std::unordered_map<std::string, std::uint32_t> key_index;
 
   // TOML bookkeeping (see src/policy_toml.cpp): how a table came to exist.
   bool toml_inline = false;          // inline table or static array: closed for additions
@@ -41,8 +45,10 @@ struct node {
   bool toml_array_of_tables = false; // array created by [[header]]
   bool toml_dotted = false;          // table created by a dotted key
 
+  const member* find_member(std::string_view key) const;
   const node* find(std::string_view key) const;
   node* find(std::string_view key);
+  member& add_member(member m);
 };
 
 struct member {

@@ -248,3 +248,25 @@ TEST_CASE("patterns are validated by the pattern layer, located inside the strin
   // Valid forms from the reference documentation.
   parse_ok(R"({"net": {"connect": ["dns:api.example.com:443", "ip:10.0.0.0/8:5432", "ip:*:443", "ip:[::1]:8080"]}})");
 }
+
+TEST_CASE("tables with many keys: duplicates are still found, in linear time", "[policy_text][schema]") {
+  std::string json = "{";
+  std::string toml = "[budgets]\n";
+  for (int i = 0; i < 30000; ++i) {
+    json += "\"k" + std::to_string(i) + "\": 1, ";
+    toml += "k" + std::to_string(i) + " = 1\n";
+  }
+  json += "\"k7\": 2}";
+  toml += "k7 = 2\n";
+  pt::parse_options options;
+  options.max_errors = 100000;
+  const auto j = pt::parse_json(json, "many.json", options);
+  REQUIRE(j.diagnostics.size() == 30001);
+  CHECK(j.diagnostics.back().code == errc::policy_duplicate_key);
+  CHECK(j.diagnostics.back().message.find("first at 1:") != std::string::npos);
+  const auto t = pt::parse_toml(toml, "many.toml", options);
+  REQUIRE_FALSE(t.ok());
+  CHECK(t.diagnostics[0].code == errc::policy_duplicate_key);
+  CHECK(t.diagnostics[0].loc.line == 30002);
+  CHECK(t.diagnostics[0].message.find("(first at 9:1)") != std::string::npos);
+}
