@@ -16,6 +16,9 @@ std::string_view name() noexcept;
 // beyond console_init, which the kernel calls first).
 void console_init() noexcept;
 void console_write(std::string_view s) noexcept;
+// Returns once everything written has left the UART (transmitter empty, not only its
+// holding register or FIFO): the audit log's durability point in the kernel.
+void console_flush() noexcept;
 
 // Installs the trap/exception vectors. After this a fault prints a panic and exits.
 void traps_init() noexcept;

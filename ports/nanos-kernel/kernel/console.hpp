@@ -16,7 +16,9 @@ void print(std::string_view fmt, const Args&... args) noexcept {
 }
 
 // Exit statuses the boot tests check (scripts/boot-kernel.sh passes them through).
-enum exit_status : int { exit_ok = 0, exit_selftest_failed = 2, exit_panic = 3, exit_boot_error = 4 };
+// exit_no_policy: the product ran without a policy (its bundle or policy was refused),
+// so it denied everything.
+enum exit_status : int { exit_ok = 0, exit_selftest_failed = 2, exit_panic = 3, exit_boot_error = 4, exit_no_policy = 5 };
 
 // Prints "PANIC: <message>" and leaves QEMU with exit_panic.
 template <class... Args>

@@ -15,7 +15,9 @@ struct environment {
   memory_map memory;
   page_frame_allocator frames;
   kernel_heap heap;
-  std::optional<cpio::archive> bundle;  // validated boot bundle, if one was loaded
+  authority::bytes_view bundle_bytes{};  // the boot bundle as the loader placed it
+  std::optional<cpio::archive> bundle;   // validated boot bundle, if one was loaded
+  authority::error bundle_error{authority::errc::ok, {}, 0};  // why a present bundle was refused
 };
 
 // Implemented once per image variant (main_product.cpp, main_selftest.cpp,

@@ -65,12 +65,22 @@ void boot(std::uintptr_t protocol, std::uintptr_t info) noexcept {
   if (!env.boot.bundle.empty()) {
     const authority::bytes_view bytes{reinterpret_cast<const authority::byte*>(static_cast<std::uintptr_t>(env.boot.bundle.base)),
                                       static_cast<std::size_t>(env.boot.bundle.size)};
-    env.bundle = must(cpio::archive::open(bytes), "boot bundle");
-    print("bundle: {} bytes, {} entries\n", bytes.size(), env.bundle->size());
-    env.bundle->for_each([](const cpio::entry& e) {
-      print("  {} {} ({} bytes)\n", e.is_directory() ? "dir " : "file", e.name, e.data.size());
-      return true;
-    });
+    env.bundle_bytes = bytes;
+    // A bad bundle is the image's business (the product refuses it and stays up
+    // denying), not a reason to stop booting.
+    if (auto opened = cpio::archive::open(bytes)) {
+      env.bundle = *opened;
+      print("bundle: {} bytes, {} entries\n", bytes.size(), env.bundle->size());
+      env.bundle->for_each([](const cpio::entry& e) {
+        print("  {} {} ({} bytes)\n", e.is_directory() ? "dir " : "file", e.name, e.data.size());
+        return true;
+      });
+    } else {
+      env.bundle_error = opened.error();
+      print("bundle: {} bytes, not a valid archive: {} ({}) field '{}' offset {}\n", bytes.size(),
+            authority::name_of(env.bundle_error.code), static_cast<unsigned>(env.bundle_error.code),
+            env.bundle_error.field, env.bundle_error.offset);
+    }
   } else {
     print("bundle: none\n");
   }

@@ -1,9 +1,35 @@
-// The product image. This stage boots, checks its bundle and reports; the in-kernel
-// gate and executor join here in a later stage.
+// The product image: enforcement from the boot bundle (enforcement.hpp). The workload's
+// request frames go through the gate service one by one; every audit entry leaves over
+// the serial line (and has left it: transmitter empty) before the gate answers. A
+// refused bundle or policy is said on the console; the kernel then denies everything
+// and exits exit_no_policy instead of stopping at boot.
+#include "arch.hpp"
+#include "clock.hpp"
 #include "console.hpp"
+#include "enforcement.hpp"
 #include "kernel.hpp"
 
-int kernel::run(environment& env) noexcept {
-  print("authority kernel ready: bundle {}\n", env.bundle ? "loaded" : "absent");
-  return exit_ok;
+namespace kernel {
+namespace {
+
+struct console_writer {
+  void operator()(std::string_view s) const noexcept { console_write(s); }
+};
+using serial_sink = console_audit_sink<const console_writer, void (*)() noexcept>;
+
+const console_writer console{};
+enforcement_storage<serial_sink> storage;  // ~700 KiB: .bss, never the stack
+
+}  // namespace
+
+int run(environment& env) noexcept {
+  // No bundle at all is refused like a bad one: there is nothing to enforce.
+  const auto archive_error =
+      env.bundle_bytes.empty() ? authority::make_error(authority::errc::not_found, "bundle") : env.bundle_error;
+  const monotonic_clock counter;
+  const auto outcome = enforce_bundle(env.bundle_bytes, env.bundle, archive_error, storage, console,
+                                      [&] { return counter.now_ns(); }, console, &arch::console_flush);
+  return outcome == enforcement_outcome::enforced ? exit_ok : exit_no_policy;
 }
+
+}  // namespace kernel

@@ -10,6 +10,8 @@ namespace {
 
 constexpr std::uintptr_t pl011_base = 0x0900'0000;
 constexpr std::uint32_t pl011_fr_txff = 1u << 5;
+constexpr std::uint32_t pl011_fr_busy = 1u << 3;  // transmitting (FIFO or shift register)
+constexpr std::uint32_t pl011_fr_txfe = 1u << 7;
 
 volatile std::uint32_t& pl011(std::uintptr_t offset) {
   return *reinterpret_cast<volatile std::uint32_t*>(pl011_base + offset);
@@ -33,6 +35,11 @@ void console_write(std::string_view s) noexcept {
     while (pl011(0x18) & pl011_fr_txff) {
     }
     pl011(0) = static_cast<unsigned char>(c);
+  }
+}
+
+void console_flush() noexcept {
+  while ((pl011(0x18) & (pl011_fr_busy | pl011_fr_txfe)) != pl011_fr_txfe) {
   }
 }
 

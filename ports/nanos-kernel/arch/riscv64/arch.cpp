@@ -10,6 +10,7 @@ namespace {
 
 constexpr std::uintptr_t uart_base = 0x1000'0000;
 constexpr std::uint8_t lsr_thr_empty = 1u << 5;
+constexpr std::uint8_t lsr_transmitter_empty = 1u << 6;  // holding and shift register
 constexpr std::uintptr_t sifive_test = 0x10'0000;
 
 volatile std::uint8_t& uart(std::uintptr_t offset) { return *reinterpret_cast<volatile std::uint8_t*>(uart_base + offset); }
@@ -32,6 +33,11 @@ void console_write(std::string_view s) noexcept {
   for (char c : s) {
     if (c == '\n') uart_put('\r');
     uart_put(c);
+  }
+}
+
+void console_flush() noexcept {
+  while ((uart(5) & lsr_transmitter_empty) == 0) {
   }
 }
 

@@ -73,6 +73,11 @@ void console_write(std::string_view s) noexcept {
   }
 }
 
+void console_flush() noexcept {
+  while ((inb(com1 + 5) & 0x40) == 0) {  // LSR: transmitter empty (holding and shift register)
+  }
+}
+
 void traps_init() noexcept {
   for (int v = 0; v < 32; ++v) {
     const std::uint64_t handler = exception_stubs[v];
