@@ -81,6 +81,7 @@ namespace authority {
   X(unknown_effect, 603, "effect kind is not in the catalog")                              \
   X(executor_failed, 604, "the effect ran and failed")                                     \
   X(pending_approval, 605, "the effect waits for human approval")                          \
+  X(abandoned, 606, "the agent went away before reporting the effect's outcome")           \
   /* 7xx: platform and ports */                                                            \
   X(io_error, 700, "operating system I/O error")                                           \
   X(entropy_failure, 701, "no randomness available")                                       \
