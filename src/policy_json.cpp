@@ -14,8 +14,6 @@
 namespace authority::policy_text::detail {
 namespace {
 
-using iterator = const char*;
-
 // A string while it is decoded: escapes become UTF-8 as they are read, so a surrogate
 // pair is checked the moment its second half arrives (or fails to).
 struct string_builder {
@@ -26,29 +24,13 @@ struct string_builder {
   bool verbatim = true;
 };
 
-struct parse_state {
-  iterator begin;
-  iterator end;
-  const parse_options* options;
+struct parse_state : grammar_state {
   string_builder* str;  // the string being read (strings do not nest)
 };
-struct state_tag;
 
-template <class Context>
-parse_state& state_of(const Context& ctx) {
-  return x3::get<state_tag>(ctx);
-}
 template <class Context>
 string_builder& str_of(const Context& ctx) {
   return *state_of(ctx).str;
-}
-template <class Context>
-std::uint32_t offset_of(const Context& ctx, iterator it) {
-  return static_cast<std::uint32_t>(it - state_of(ctx).begin);
-}
-
-[[noreturn]] void fail(errc code, std::uint32_t offset, std::string message) {
-  throw syntax_error{code, offset, std::move(message)};
 }
 
 void require_no_pending(const string_builder& s) {
@@ -158,42 +140,9 @@ auto const on_number = [](auto& ctx) {
   }
 };
 
-template <bool Value>
-struct set_boolean {
-  template <class Context>
-  void operator()(Context& ctx) const {
-    node& n = x3::_val(ctx);
-    n.type = node::kind::boolean;
-    n.boolean = Value;
-    n.offset = offset_of(ctx, x3::_attr(ctx).begin());
-  }
-};
-
-auto const on_null = [](auto& ctx) {
-  node& n = x3::_val(ctx);
-  n.type = node::kind::null;
-  n.offset = offset_of(ctx, x3::_attr(ctx).begin());
-};
-
-auto const on_open_array = [](auto& ctx) {
-  node& n = x3::_val(ctx);
-  n.type = node::kind::array;
-  n.offset = offset_of(ctx, x3::_attr(ctx).begin());
-};
-auto const on_open_object = [](auto& ctx) {
-  node& n = x3::_val(ctx);
-  n.type = node::kind::table;
-  n.offset = offset_of(ctx, x3::_attr(ctx).begin());
-};
-
-auto const on_item = [](auto& ctx) {
-  node& array = x3::_val(ctx);
-  node& item = x3::_attr(ctx);
-  const auto limit = state_of(ctx).options->max_array_items;
-  if (array.items.size() >= limit)
-    fail(errc::capacity_exceeded, item.offset, "array has more than " + std::to_string(limit) + " items");
-  array.items.push_back(std::move(item));
-};
+auto const on_null = open_node<node::kind::null>{};
+auto const on_open_array = open_node<node::kind::array>{};
+auto const on_open_object = open_node<node::kind::table>{};
 
 auto const on_member = [](auto& ctx) {
   node& object = x3::_val(ctx);
@@ -328,7 +277,7 @@ void report_expectation(std::string_view text, std::size_t at, const std::string
 std::optional<node> parse_json_tree(std::string_view text, const parse_options& options, diagnostics& out) {
   if (!check_depth(text, options.max_depth, out)) return std::nullopt;
   string_builder str;
-  parse_state st{text.data(), text.data() + text.size(), &options, &str};
+  parse_state st{{text.data(), text.data() + text.size(), &options}, &str};
   iterator first = st.begin;
   node root;
   try {

@@ -16,8 +16,6 @@
 namespace authority::policy_text::detail {
 namespace {
 
-using iterator = const char*;
-
 struct key_part {
   std::string text;
   std::uint32_t offset = 0;
@@ -34,10 +32,7 @@ struct header {
   std::uint32_t offset = 0;
 };
 
-struct parse_state {
-  iterator begin;
-  iterator end;
-  const parse_options* options;
+struct parse_state : grammar_state {
   diagnostics* out;
   node root;
   node* current;  // the table that key = value lines go into
@@ -48,21 +43,6 @@ struct parse_state {
   bool verbatim = true;
   std::uint8_t quote_width = 1;
 };
-struct state_tag;
-
-template <class Context>
-parse_state& state_of(const Context& ctx) {
-  return x3::get<state_tag>(ctx);
-}
-template <class Context>
-std::uint32_t offset_of(const Context& ctx, iterator it) {
-  return static_cast<std::uint32_t>(it - state_of(ctx).begin);
-}
-
-[[noreturn]] void fail(errc code, std::uint32_t offset, std::string message) {
-  throw syntax_error{code, offset, std::move(message)};
-}
-
 std::string key_text(const toml_key& key, std::size_t count) {
   std::string s;
   for (std::size_t i = 0; i < count && i < key.size(); ++i) {
@@ -298,17 +278,6 @@ auto const on_quoted_key = [](auto& ctx) {
   push_key(ctx, std::move(st.text), st.text_start);
 };
 
-template <bool Value>
-struct set_boolean {
-  template <class Context>
-  void operator()(Context& ctx) const {
-    node& n = x3::_val(ctx);
-    n.type = node::kind::boolean;
-    n.boolean = Value;
-    n.offset = offset_of(ctx, x3::_attr(ctx).begin());
-  }
-};
-
 auto const on_float = [](auto& ctx) {
   const auto& range = x3::_attr(ctx);
   node& n = x3::_val(ctx);
@@ -346,19 +315,10 @@ auto const on_datetime = [](auto& ctx) {
        "dates and times are not supported in policies; write the value as a string");
 };
 
+// An array written as a value is closed: [[header]] cannot append to it.
 auto const on_open_array = [](auto& ctx) {
-  node& n = x3::_val(ctx);
-  n.type = node::kind::array;
-  n.offset = offset_of(ctx, x3::_attr(ctx).begin());
-  n.toml_inline = true;
-};
-auto const on_item = [](auto& ctx) {
-  node& array = x3::_val(ctx);
-  node& item = x3::_attr(ctx);
-  const auto limit = state_of(ctx).options->max_array_items;
-  if (array.items.size() >= limit)
-    fail(errc::capacity_exceeded, item.offset, "array has more than " + std::to_string(limit) + " items");
-  array.items.push_back(std::move(item));
+  open_node<node::kind::array>{}(ctx);
+  x3::_val(ctx).toml_inline = true;
 };
 
 auto const on_open_inline = [](auto& ctx) {
@@ -544,7 +504,7 @@ bool check_depth(std::string_view text, std::size_t max_depth, diagnostics& out)
 
 std::optional<node> parse_toml_tree(std::string_view text, const parse_options& options, diagnostics& out) {
   if (!check_depth(text, options.max_depth, out)) return std::nullopt;
-  parse_state st{text.data(), text.data() + text.size(), &options, &out, make_table(0), nullptr, make_table(0), {}, 0, true, 1};
+  parse_state st{{text.data(), text.data() + text.size(), &options}, &out, make_table(0), nullptr, make_table(0), {}, 0, true, 1};
   st.root.toml_explicit = true;
   st.current = &st.root;
   iterator first = st.begin;

@@ -5,9 +5,65 @@
 
 #include <string>
 
+#include "policy_tree.hpp"
+
 namespace authority::policy_text::detail {
 
 namespace x3 = boost::spirit::x3;
+using iterator = const char*;
+
+// What each grammar's parse state starts with. A grammar derives its own state from it
+// and passes it with x3::with<state_tag>; the actions below reach it through the context.
+struct grammar_state {
+  iterator begin;
+  iterator end;
+  const parse_options* options;
+};
+struct state_tag;
+
+template <class Context>
+decltype(auto) state_of(const Context& ctx) {
+  return x3::get<state_tag>(ctx);
+}
+template <class Context>
+std::uint32_t offset_of(const Context& ctx, iterator it) {
+  return static_cast<std::uint32_t>(it - state_of(ctx).begin);
+}
+
+// Semantic actions report errors by throwing; the grammar's entry point catches.
+[[noreturn]] inline void fail(errc code, std::uint32_t offset, std::string message) {
+  throw syntax_error{code, offset, std::move(message)};
+}
+
+// raw[...][open_node<kind>{}]: the rule's node becomes a `kind` starting at the match.
+template <node::kind Kind>
+struct open_node {
+  template <class Context>
+  void operator()(Context& ctx) const {
+    node& n = x3::_val(ctx);
+    n.type = Kind;
+    n.offset = offset_of(ctx, x3::_attr(ctx).begin());
+  }
+};
+
+template <bool Value>
+struct set_boolean {
+  template <class Context>
+  void operator()(Context& ctx) const {
+    open_node<node::kind::boolean>{}(ctx);
+    x3::_val(ctx).boolean = Value;
+  }
+};
+
+// value[on_item]: appends the parsed value to the rule's array, within the item limit.
+inline constexpr auto on_item = [](auto& ctx) {
+  node& array = x3::_val(ctx);
+  node& item = x3::_attr(ctx);
+  const auto limit = state_of(ctx).options->max_array_items;
+  if (array.items.size() >= limit)
+    fail(errc::capacity_exceeded, item.offset, "array has more than " + std::to_string(limit) + " items");
+  array.items.push_back(std::move(item));
+};
 
 // named(text, p) parses exactly like p; when an expectation on it fails, the failure's
 // which() is `text`, so a diagnostic can say "expected <text>" in words.
