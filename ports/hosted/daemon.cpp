@@ -542,6 +542,8 @@ struct daemon::impl {
       if (c.output_stalled && c.unsent() > 0 && now - *c.output_stalled > ms(options.write_timeout_ms)) {
         expired.push_back(&c);
         why.push_back({});  // it does not read: no point in writing why
+        log("a client (pid " + std::to_string(c.state.peer_pid) + ") did not read its responses for " +
+            std::to_string(options.write_timeout_ms) + " ms; closed its connection");
       } else if (c.line_started && wants_read(c) && now - *c.line_started > ms(options.line_timeout_ms)) {
         expired.push_back(&c);
         why.push_back("a request line was started and not finished within " + std::to_string(options.line_timeout_ms) +
