@@ -10,6 +10,9 @@
 // Defaults when a key is absent: an empty list (nothing allowed: deny by default), no
 // budget entry (the resource is not limited by this policy), `sandbox = false`, no
 // `max_tokens` limit. Absent and empty sections mean the same and print the same.
+// Every string here has been validated: patterns by pattern::validate in the syntax of
+// their list, names of profiles, effects and labels against what exists. The language
+// itself, in both formats: docs/policy-language.md.
 #pragma once
 
 #include <cstdint>
