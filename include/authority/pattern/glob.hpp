@@ -12,8 +12,14 @@
 //   name: no '/' semantics: any run of stars matches any run of characters.
 //
 // How it works: a glob is an NFA whose states are the offsets at which its tokens start,
-// plus its end. Matching keeps the set of live states as a bitset (a Thompson
-// simulation), so it never backtracks. Containment walks the child's states in order
+// plus its end. The general matcher keeps the set of live states as a bitset (a Thompson
+// simulation), so it never backtracks. Most globs have a simpler shape, and glob_match
+// matches those with equivalent direct algorithms, each within the same
+// O(len(pattern) * len(text)) bound: a literal compare; a literal prefix before a
+// trailing `**`; segment by segment, with the classic algorithm that retries only the
+// last star, when no `**` crosses a '/' (or only a trailing one); a literal prefix, one
+// `**`, then such segments matched from the end. tests/pattern/glob_fast_path.test.cpp
+// checks them against the NFA on random inputs. Containment walks the child's states in order
 // (glob NFAs only move forward or loop on a star) and keeps, for the current child state,
 // the sets of parent states the parent can be in after the same text, each with the
 // state of a small DFA for "is a real target" (canonical path, or name), so the answer
@@ -198,13 +204,160 @@ constexpr bool match_with(std::string_view pattern, std::string_view text, glob_
   return nfa.accepts(sets[cur]);
 }
 
+// ---- fast paths: shapes of globs that need no automaton ------------------------------
+
+constexpr bool literal_equal(std::string_view a, std::string_view b, glob_work& work) noexcept {
+  if (a.size() != b.size()) return false;
+  work.steps += a.size();
+  return a == b;  // memcmp at run time
+}
+
+constexpr bool literal_prefix(std::string_view prefix, std::string_view text, glob_work& work) noexcept {
+  return prefix.size() <= text.size() && literal_equal(prefix, detail::slice(text, 0, prefix.size()), work);
+}
+
+// Which part of a text a glob must match: all of it, or only a prefix (a `**` follows
+// the glob) or a suffix (a `**` precedes it).
+enum class anchor : std::uint8_t { whole, prefix, suffix };
+
+// A glob in which every star matches any run of characters and `?` any one character,
+// against text in which that is so: a name glob, or one segment of a path glob without
+// `**` against one segment of a path (neither contains '/'). The classic algorithm: stars
+// match as little as possible, and a mismatch retries from the last star with one more
+// character in it (earlier stars never need to change: the last one can absorb any
+// later choice); `suffix` behaves as if a star came first. Its loop runs at most
+// (len(text) + 1) * (len(glob) + 1) times: the retry point only moves forward.
+constexpr bool wildcard_match(std::string_view p, std::string_view t, anchor a, glob_work& work) noexcept {
+  std::size_t pi = 0, ti = 0;
+  // Just after the last star, and the text offset where that star's run ends.
+  std::size_t retry_p = a == anchor::suffix ? 0 : npos, retry_t = 0;
+  while (ti < t.size()) {
+    ++work.steps;
+    if (pi < p.size()) {
+      const char c = p[pi];
+      if (c == '*') {
+        while (pi < p.size() && p[pi] == '*') ++pi;
+        retry_p = pi;
+        retry_t = ti;
+        continue;
+      }
+      if (c == '?' || c == t[ti]) {
+        ++pi;
+        ++ti;
+        continue;
+      }
+    } else if (a == anchor::prefix) {
+      return true;
+    }
+    if (retry_p == npos) return false;
+    pi = retry_p;
+    ti = ++retry_t;
+  }
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size();
+}
+
+constexpr std::size_t next_slash(std::string_view s, std::size_t from) noexcept {
+  return detail::find_byte(s, from, '/');
+}
+
+// A path glob without `**` (each `*` stays in its segment): its segments and the
+// text's, split at every '/', pair up one to one. `last` says how the last segments
+// pair: anchor::prefix when a `**` follows the glob (the glob's last segment matches a
+// prefix of its text segment, the `**` takes the rest of the text). `directory`: the
+// glob ends in '/' before a `**`, and a text that ends where that '/' would be matches
+// too ("/tmp/**" matches "/tmp").
+constexpr bool match_segments(std::string_view p, std::string_view t, anchor last, bool directory,
+                              glob_work& work) noexcept {
+  std::size_t pi = 0, ti = 0;
+  for (;;) {
+    const std::size_t pe = next_slash(p, pi);
+    const std::size_t te = next_slash(t, ti);
+    work.steps += (pe - pi) + (te - ti) + 1;
+    const auto p_segment = detail::slice(p, pi, pe);
+    const auto t_segment = detail::slice(t, ti, te);
+    if (pe == p.size())
+      return (last == anchor::prefix || te == t.size()) && wildcard_match(p_segment, t_segment, last, work);
+    if (te == t.size())
+      return directory && pe + 1 == p.size() && wildcard_match(p_segment, t_segment, anchor::whole, work);
+    if (!wildcard_match(p_segment, t_segment, anchor::whole, work)) return false;
+    pi = pe + 1;
+    ti = te + 1;
+  }
+}
+
+// `**` followed by a path glob `rest` without `**`: rest has k slashes, so it matches the
+// text's last k segments one to one, and its first segment a suffix of the text's segment
+// before those (the `**` takes everything in front).
+constexpr bool match_after_globstar(std::string_view rest, std::string_view t, glob_work& work) noexcept {
+  std::size_t rest_slashes = 0, text_slashes = 0;
+  for (std::size_t i = next_slash(rest, 0); i < rest.size(); i = next_slash(rest, i + 1)) ++rest_slashes;
+  for (std::size_t i = next_slash(t, 0); i < t.size(); i = next_slash(t, i + 1)) ++text_slashes;
+  work.steps += rest.size() + t.size() + 1;
+  if (text_slashes < rest_slashes) return false;
+  // The text segment that rest's first segment must end: the one before the last k.
+  std::size_t start = 0;
+  for (std::size_t skip = text_slashes - rest_slashes; skip > 0; --skip) start = next_slash(t, start) + 1;
+  const std::size_t rest_end = next_slash(rest, 0), text_end = next_slash(t, start);
+  if (!wildcard_match(detail::slice(rest, 0, rest_end), detail::slice(t, start, text_end), anchor::suffix, work))
+    return false;
+  if (rest_end == rest.size()) return true;
+  return match_segments(detail::slice(rest, rest_end + 1, rest.size()), detail::slice(t, text_end + 1, t.size()),
+                        anchor::whole, false, work);
+}
+
+// Which matcher a glob needs. `head` is what comes before a star run that crosses '/'
+// (a globstar: any run of two or more stars in a path glob, any star run in a name glob)
+// at its end, or in a path glob also before its only inner globstar, then `rest` follows.
+struct glob_plan {
+  enum class kind : std::uint8_t {
+    literal,          // head has no wildcard (and then a globstar tail, or nothing)
+    segments,         // head has `*` or `?`, no globstar (and then a globstar tail, or nothing)
+    inner_globstar,   // path: literal head, a globstar, and `rest` without a globstar
+    general,          // anything else: the automaton
+  } body = kind::literal;
+  std::string_view head{};
+  std::string_view rest{};
+  bool globstar_tail = false;   // the pattern ends in a globstar
+  bool directory_tail = false;  // … that follows a '/' (path): "/tmp/**" matches "/tmp"
+};
+
+constexpr glob_plan plan_for(std::string_view p, glob_flavor flavor) noexcept {
+  using enum glob_plan::kind;
+  glob_plan plan;
+  std::size_t stars = 0;
+  while (stars < p.size() && p[p.size() - 1 - stars] == '*') ++stars;
+  const bool tail = stars >= (flavor == glob_flavor::path ? 2u : 1u);
+  plan.head = detail::slice(p, 0, p.size() - (tail ? stars : 0));
+  plan.globstar_tail = tail;
+  plan.directory_tail = tail && flavor == glob_flavor::path && !plan.head.empty() && plan.head.back() == '/';
+  const auto head = plan.head;
+  const auto next_wildcard = [&](std::size_t from) { return detail::find_either(head, from, '*', '?'); };
+  for (auto i = next_wildcard(0); i < head.size(); i = next_wildcard(i + 1)) {
+    const bool globstar = head[i] == '*' && flavor == glob_flavor::path && i + 1 < head.size() && head[i + 1] == '*';
+    if (!globstar) {
+      plan.body = segments;
+      continue;
+    }
+    // An inner globstar: fast only as the one globstar, after a literal head.
+    if (plan.body != literal || tail) return {general, p, {}, false, false};
+    std::size_t run_end = i;
+    while (run_end < p.size() && p[run_end] == '*') ++run_end;
+    const auto rest = detail::slice(p, run_end, p.size());
+    for (auto k = detail::find_byte(rest, 0, '*'); k + 1 < rest.size(); k = detail::find_byte(rest, k + 1, '*'))
+      if (rest[k + 1] == '*') return {general, p, {}, false, false};
+    return {inner_globstar, detail::slice(p, 0, i), rest, false, false};
+  }
+  return plan;
+}
+
 }  // namespace glob_detail
 
-// Matches `text` against `pattern` as written, without validating either (the
-// syntax-level functions in pattern.hpp validate first). A pattern longer than
-// max_pattern_length matches nothing.
-constexpr bool glob_match(std::string_view pattern, std::string_view text, glob_flavor flavor,
-                          glob_work* work = nullptr) noexcept {
+// The general matcher: the NFA simulation, for any glob. glob_match gives the same answer
+// (faster for common shapes); this one is the reference the fast paths are tested
+// against. A pattern longer than max_pattern_length matches nothing.
+constexpr bool glob_match_nfa(std::string_view pattern, std::string_view text, glob_flavor flavor,
+                              glob_work* work = nullptr) noexcept {
   glob_work local;
   glob_work& w = work != nullptr ? *work : local;
   // Size the state bitset to the pattern: short patterns are the common case.
@@ -213,6 +366,36 @@ constexpr bool glob_match(std::string_view pattern, std::string_view text, glob_
   if (pattern.size() <= max_pattern_length)
     return glob_detail::match_with<max_pattern_length + 1>(pattern, text, flavor, w);
   return false;
+}
+
+// Matches `text` against `pattern` as written, without validating either (the
+// syntax-level functions in pattern.hpp validate first). A pattern longer than
+// max_pattern_length matches nothing. `work` counts steps, at most
+// 2 * (len(pattern) + 1) * (len(text) + 1).
+constexpr bool glob_match(std::string_view pattern, std::string_view text, glob_flavor flavor,
+                          glob_work* work = nullptr) noexcept {
+  using namespace glob_detail;
+  if (pattern.size() > max_pattern_length) return false;
+  glob_work local;
+  glob_work& w = work != nullptr ? *work : local;
+  const glob_plan plan = plan_for(pattern, flavor);
+  const anchor last = plan.globstar_tail ? anchor::prefix : anchor::whole;
+  switch (plan.body) {
+    case glob_plan::kind::literal:
+      if (!plan.globstar_tail) return literal_equal(plan.head, text, w);
+      // The directory itself: "/tmp/**" matches "/tmp".
+      if (plan.directory_tail && text.size() + 1 == plan.head.size())
+        return literal_equal(detail::slice(plan.head, 0, text.size()), text, w);
+      return literal_prefix(plan.head, text, w);
+    case glob_plan::kind::segments:
+      if (flavor == glob_flavor::name) return wildcard_match(plan.head, text, last, w);
+      return match_segments(plan.head, text, last, plan.directory_tail, w);
+    case glob_plan::kind::inner_globstar:
+      return literal_prefix(plan.head, text, w) &&
+             match_after_globstar(plan.rest, detail::slice(text, plan.head.size(), text.size()), w);
+    case glob_plan::kind::general: break;
+  }
+  return glob_match_nfa(pattern, text, flavor, &w);
 }
 
 constexpr glob_shape shape_of(std::string_view pattern, glob_flavor flavor) noexcept {
@@ -240,16 +423,15 @@ constexpr result<void> validate_path_glob(std::string_view p) noexcept {
   if (p.size() > max_pattern_length) return at(errc::too_long, "pattern", max_pattern_length);
   if (p[0] != '/' && !p.starts_with("**")) return at(errc::invalid_pattern, "pattern", 0);
   if (p.size() > 1 && p.back() == '/') return at(errc::invalid_pattern, "pattern", p.size() - 1);
-  std::size_t start = 0;  // of the current segment
-  for (std::size_t i = 0; i <= p.size(); ++i) {
+  // Segment by segment, left to right: the first problem is the one reported.
+  for (std::size_t start = 0, i = 0;; start = ++i) {
+    i = detail::segment_end(p, start);
     if (i < p.size() && p[i] == '\0') return at(errc::invalid_pattern, "pattern", i);
-    if (i < p.size() && p[i] != '/') continue;
     const auto segment = detail::slice(p, start, i);
     if (start > 0 && i < p.size() && segment.empty()) return at(errc::invalid_pattern, "pattern", i);
     if (segment == "." || segment == "..") return at(errc::invalid_pattern, "pattern", start);
-    start = i + 1;
+    if (i == p.size()) return success();
   }
-  return success();
 }
 
 // Containment limits: beyond them glob_contains says too_complex and callers deny.

@@ -5,10 +5,12 @@
 // Lexical only: symlinks are the executor's business (it opens with the canonical path).
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 #include "authority/core/result.hpp"
 
@@ -27,6 +29,46 @@ constexpr error at(errc code, std::string_view field, std::size_t offset) noexce
   return make_error(code, field, offset32(offset));
 }
 constexpr bool is_control(char c) noexcept { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
+// s[i, i + 8) as one little-endian word (the scans below look at eight bytes at once).
+constexpr std::uint64_t load_word(std::string_view s, std::size_t i) noexcept {
+  if (std::is_constant_evaluated()) {
+    std::uint64_t w = 0;
+    for (std::size_t k = 0; k < 8; ++k) w |= std::uint64_t{static_cast<unsigned char>(s[i + k])} << (8 * k);
+    return w;
+  }
+  std::uint64_t w;
+  __builtin_memcpy(&w, s.data() + i, 8);
+  if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+  return w;
+}
+
+// The high bit of each byte of `w` that equals `c`, exact up to and including the lowest
+// such byte (a borrow may also mark bytes above it, which a search for the first ignores).
+constexpr std::uint64_t bytes_equal(std::uint64_t w, char c) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+  const std::uint64_t x = w ^ (ones * static_cast<unsigned char>(c));
+  return (x - ones) & ~x & highs;
+}
+
+// The first index >= from of a byte equal to `a` or `b`, or s.size().
+constexpr std::size_t find_either(std::string_view s, std::size_t from, char a, char b) noexcept {
+  for (; from < s.size() && s.size() - from >= 8; from += 8) {
+    const std::uint64_t w = load_word(s, from);
+    if (const std::uint64_t hits = bytes_equal(w, a) | bytes_equal(w, b); hits != 0)
+      return from + static_cast<std::size_t>(std::countr_zero(hits)) / 8;
+  }
+  while (from < s.size() && s[from] != a && s[from] != b) ++from;
+  return from;
+}
+
+constexpr std::size_t find_byte(std::string_view s, std::size_t from, char c) noexcept {
+  return find_either(s, from, c, c);
+}
+
+// Where the segment that starts at `from` ends: the next '/' or NUL, or the end.
+constexpr std::size_t segment_end(std::string_view s, std::size_t from) noexcept {
+  return find_either(s, from, '/', '\0');
+}
 // An error from a parser of a part, moved to where the part starts in the whole text.
 constexpr error relocated(error e, std::size_t base) noexcept {
   e.offset += offset32(base);
@@ -75,15 +117,13 @@ constexpr bool is_canonical_path(std::string_view path) noexcept {
   if (path.empty() || path.size() > max_path_length || path[0] != '/') return false;
   if (path.size() == 1) return true;
   if (path.back() == '/') return false;
-  std::size_t start = 1;
-  for (std::size_t i = 1; i <= path.size(); ++i) {
+  for (std::size_t start = 1, i = 1;; start = ++i) {
+    i = detail::segment_end(path, start);
     if (i < path.size() && path[i] == '\0') return false;
-    if (i < path.size() && path[i] != '/') continue;
-    auto seg = detail::slice(path, start, i);
+    const auto seg = detail::slice(path, start, i);
     if (seg.empty() || seg == "." || seg == "..") return false;
-    start = i + 1;
+    if (i == path.size()) return true;
   }
-  return true;
 }
 
 namespace detail {
