@@ -50,9 +50,7 @@ class verified_cache {
     const auto& s = slots_[i];
     if (s.size != wire.size() || s.generation != generation) return false;
     // Exact comparison of public bytes (the token itself); no secret is involved.
-    for (std::size_t k = 0; k < wire.size(); ++k)
-      if (s.bytes[k] != wire[k]) return false;
-    return true;
+    return __builtin_memcmp(s.bytes, wire.data(), wire.size()) == 0;
   }
 
   void insert(bytes_view wire, std::uint64_t generation) noexcept {
@@ -87,11 +85,16 @@ class verifier {
   // The full check of a token's binary form against an access. `out` receives the
   // decoded token as a view into `wire` (also on success, for the caller's audit record).
   result<void> verify(bytes_view wire, const access_request& access, time_ns now, token_view& out) noexcept {
+    // Bytes in the cache decoded and verified before (under the same keys): decoding them
+    // again cannot fail, so their patterns need no validation and their MAC no recomputing.
+    // The key is still looked up, because a key's grace period ends with time.
+    const bool known = cache_ != nullptr && cache_->contains(wire, keys_.generation());
     wire_layout layout;
-    AUTHORITY_TRY(decode(wire, out, &layout));
-    AUTHORITY_TRY(check_mac(wire, layout, out, now));
+    const auto check = known ? wire_detail::pattern_check::known_valid : wire_detail::pattern_check::validate;
+    AUTHORITY_TRY(wire_detail::decode(wire, out, known ? nullptr : &layout, check));
+    AUTHORITY_TRY(check_mac(wire, layout, out, now, known));
     AUTHORITY_TRY(check_live(out, access.run_id, now));
-    AUTHORITY_TRY(check_scope(out, access));
+    AUTHORITY_TRY(check_scope(out, access, patterns::validated));
     if (rates_ != nullptr) AUTHORITY_TRY(rates_->consume(out, now));
     return success();
   }
@@ -131,12 +134,29 @@ class verifier {
 
   // Type → resource → method → run binding, each including the holder's caveats.
   result<void> check_scope(const token_view& t, const access_request& a) const noexcept {
+    return check_scope(t, a, patterns::unchecked);
+  }
+
+  const key_ring& keys() const noexcept { return keys_; }
+  const revocation_list& revocations() const noexcept { return revoked_; }
+
+ private:
+  // validated: the view was decoded, which validated its resource patterns, so only the
+  // target is checked, once (an invalid target is covered by no pattern).
+  enum class patterns : bool { unchecked, validated };
+
+  result<void> check_scope(const token_view& t, const access_request& a, patterns p) const noexcept {
     if (t.type != a.type) return make_error(errc::wrong_type, "type");
     const auto syntax = find_type(t.type)->resource_syntax;
-    if (!pattern::matches(syntax, t.resource, a.target)) return make_error(errc::resource_not_covered, "resource");
+    const bool validated = p == patterns::validated;
+    if (validated && !pattern::validate_target(syntax, a.target).ok())
+      return make_error(errc::resource_not_covered, "resource");
+    const auto covers = [&](std::string_view pat) {
+      return validated ? pattern::matches_valid(syntax, pat, a.target) : pattern::matches(syntax, pat, a.target);
+    };
+    if (!covers(t.resource)) return make_error(errc::resource_not_covered, "resource");
     for (const auto& c : t.caveats)
-      if (c.kind == caveat_kind::resource && !pattern::matches(syntax, c.pattern, a.target))
-        return make_error(errc::resource_not_covered, "caveat");
+      if (c.kind == caveat_kind::resource && !covers(c.pattern)) return make_error(errc::resource_not_covered, "caveat");
     if (!t.methods.contains(a.method)) return make_error(errc::method_not_allowed, "methods");
     for (const auto& c : t.caveats)
       if (c.kind == caveat_kind::methods && !method_set::of(static_cast<std::uint32_t>(c.value)).contains(a.method))
@@ -147,13 +167,10 @@ class verifier {
     return success();
   }
 
-  const key_ring& keys() const noexcept { return keys_; }
-  const revocation_list& revocations() const noexcept { return revoked_; }
-
- private:
-  result<void> check_mac(bytes_view wire, const wire_layout& layout, const token_view& t, time_ns now) noexcept {
+  result<void> check_mac(bytes_view wire, const wire_layout& layout, const token_view& t, time_ns now,
+                         bool known) noexcept {
     const key_slot* key = AUTHORITY_TRY(keys_.for_verify(t.key_id, now));
-    if (cache_ != nullptr && cache_->contains(wire, keys_.generation())) return success();
+    if (known) return success();
     const auto expected = compute_mac(key->mac_key, wire, layout, t.caveats.size());
     if (!crypto::verify_mac(expected, t.mac)) return make_error(errc::bad_mac, "mac");
     if (cache_ != nullptr) cache_->insert(wire, keys_.generation());

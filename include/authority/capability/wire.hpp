@@ -51,11 +51,17 @@ inline result<rate_limit> read_rate(byte_reader& r, std::string_view field) noex
   return rate_limit::per(static_cast<std::uint32_t>(count), window);
 }
 
-inline result<std::string_view> read_pattern(byte_reader& r, cap_type type, std::string_view field) noexcept {
+// Whether decoding validates resource patterns: `known_valid` only for bytes that have
+// decoded (with validation) before, such as a token in the verifier's cache.
+enum class pattern_check : bool { validate, known_valid };
+
+inline result<std::string_view> read_pattern(byte_reader& r, cap_type type, std::string_view field,
+                                             pattern_check check) noexcept {
   const auto at = r.offset32();
   const auto len = AUTHORITY_TRY(encoding::read_varint_in(r, 0, max_resource_size, field));
   const auto bytes = AUTHORITY_TRY(r.take(static_cast<std::size_t>(len), field));
   const auto text = as_chars(bytes);
+  if (check == pattern_check::known_valid) return text;
   auto valid = pattern::validate(find_type(type)->resource_syntax, text);
   if (!valid) return make_error(errc::invalid_pattern, field, at + valid.error().offset);
   return text;
@@ -125,8 +131,9 @@ struct wire_layout {
   std::size_t caveat_end[max_caveats]{};
 };
 
-// Decodes into a view of `in` (no copies). On error `out` is unspecified.
-inline result<void> decode(bytes_view in, token_view& out, wire_layout* layout = nullptr) noexcept {
+namespace wire_detail {
+
+inline result<void> decode(bytes_view in, token_view& out, wire_layout* layout, pattern_check check) noexcept {
   if (in.size() > max_token_size) return make_error(errc::too_long, "token", static_cast<std::uint32_t>(max_token_size));
   byte_reader r{in};
   const auto magic = AUTHORITY_TRY(r.array<2>("magic"));
@@ -152,7 +159,7 @@ inline result<void> decode(bytes_view in, token_view& out, wire_layout* layout =
     else
       out.methods = method_set::of(AUTHORITY_TRY(wire_detail::read_method_bits(r, out.type, "methods")));
   }
-  out.resource = AUTHORITY_TRY(wire_detail::read_pattern(r, out.type, "resource"));
+  out.resource = AUTHORITY_TRY(wire_detail::read_pattern(r, out.type, "resource", check));
   out.issued_at_ms = AUTHORITY_TRY(encoding::read_varint(r, "issued_at"));
   {
     const auto at = r.offset32();
@@ -195,7 +202,7 @@ inline result<void> decode(bytes_view in, token_view& out, wire_layout* layout =
           c.value = AUTHORITY_TRY(wire_detail::read_method_bits(r, out.type, "caveat"));
           break;
         case caveat_kind::resource:
-          c.pattern = AUTHORITY_TRY(wire_detail::read_pattern(r, out.type, "caveat"));
+          c.pattern = AUTHORITY_TRY(wire_detail::read_pattern(r, out.type, "caveat", check));
           break;
         case caveat_kind::bind_run:
           c.run = AUTHORITY_TRY(r.array<16>("caveat"));
@@ -208,6 +215,13 @@ inline result<void> decode(bytes_view in, token_view& out, wire_layout* layout =
   out.mac = AUTHORITY_TRY(r.array<32>("mac"));
   AUTHORITY_TRY(r.expect_end("token"));
   return success();
+}
+
+}  // namespace wire_detail
+
+// Decodes into a view of `in` (no copies). On error `out` is unspecified.
+inline result<void> decode(bytes_view in, token_view& out, wire_layout* layout = nullptr) noexcept {
+  return wire_detail::decode(in, out, layout, wire_detail::pattern_check::validate);
 }
 
 // Decodes into an owning token (tokens are a few KiB; callers keep one around).
