@@ -35,7 +35,9 @@ struct diagnostic {
 
 struct parse_options {
   std::size_t max_input_bytes = 16u << 20;   // 16 MiB
-  std::size_t max_depth = 64;                // nesting of arrays and objects/tables
+  std::size_t max_depth = 64;                // nesting of arrays and objects/tables; checked by a
+                                             // scan before the recursive grammar runs (each level
+                                             // costs stack, so keep it in the hundreds at most)
   std::size_t max_string_bytes = 4096;       // decoded length of any one string
   std::size_t max_array_items = 65536;       // items in one array, members in one object
   std::size_t max_errors = 50;               // stop collecting after this many
