@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "../../ports/nanos-kernel/kernel/cpio.hpp"
+#include "kernel/cpio_writer.hpp"
 #include "selftest/selftest.hpp"
 
 using authority::errc;
@@ -11,35 +12,7 @@ using kernel::cpio::archive;
 
 namespace {
 
-// Writes archives the way GNU cpio does, so tests can build good and bad ones.
-struct cpio_writer {
-  authority::byte buf[2048]{};
-  std::size_t size = 0;
-
-  void raw(std::string_view s) {
-    for (char c : s) buf[size++] = static_cast<authority::byte>(c);
-  }
-  void hex8(std::uint32_t v) {
-    for (int i = 7; i >= 0; --i) buf[size++] = static_cast<authority::byte>("0123456789ABCDEF"[(v >> (4 * i)) & 15]);
-  }
-  void pad4() {
-    while (size % 4 != 0) buf[size++] = 0;
-  }
-  void entry(std::string_view name, std::uint32_t mode, std::string_view data, std::string_view magic = "070701",
-             std::uint32_t check = 0) {
-    raw(magic);
-    const std::uint32_t fields[13] = {1, mode, 0, 0, 1, 0, static_cast<std::uint32_t>(data.size()), 0, 0, 0, 0,
-                                      static_cast<std::uint32_t>(name.size() + 1), check};
-    for (auto f : fields) hex8(f);
-    raw(name);
-    buf[size++] = 0;
-    pad4();
-    raw(data);
-    pad4();
-  }
-  void trailer() { entry("TRAILER!!!", 0, ""); }
-  authority::bytes_view view() const { return {buf, size}; }
-};
+using cpio_writer = kernel_test::cpio_writer<2048>;
 
 constexpr std::uint32_t file = 0100644, dir = 0040755;
 

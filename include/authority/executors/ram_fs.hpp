@@ -37,10 +37,12 @@ class ram_fs {
     for (auto& n : nodes_) n = {};
   }
 
-  // Seeds a file whose contents stay in the caller's memory, or a directory.
+  // Seeds a file whose path and contents stay in the caller's memory, or a directory.
   result<void> seed_file(std::string_view path, bytes_view data) noexcept {
     AUTHORITY_TRY(check_new(path));
-    AUTHORITY_TRY(add(path, data, false));
+    ram_node* n = free_node();
+    if (n == nullptr) return make_error(errc::capacity_exceeded, "ram_fs.nodes");
+    *n = {path, data, false};
     return success();
   }
   result<void> seed_directory(std::string_view path) noexcept { return mkdir(path); }
@@ -52,23 +54,24 @@ class ram_fs {
     return n->data;
   }
 
-  // Creates or replaces a file.
+  // Creates or replaces a file; all or nothing (a refused write uses no space).
   result<void> write(std::string_view path, bytes_view data) noexcept {
     if (path == "/" || is_directory(path) || below_a_file(path)) return make_error(errc::invalid_argument, "path");
-    AUTHORITY_TRY_ASSIGN(const bytes_view copy, store(data));
-    if (ram_node* n = find(path)) {
-      n->data = copy;
-      return success();
-    }
-    AUTHORITY_TRY_ASSIGN(const std::string_view stored, store_path(path));
-    AUTHORITY_TRY(add(stored, copy, false));
+    ram_node* n = find(path);
+    if (n == nullptr && (n = free_node()) == nullptr) return make_error(errc::capacity_exceeded, "ram_fs.nodes");
+    const std::size_t need = data.size() + (n->path.empty() ? path.size() : 0);
+    if (need > arena_.size() - used_) return make_error(errc::capacity_exceeded, "ram_fs.arena");
+    if (n->path.empty()) *n = {as_chars(store(as_bytes(path))), {}, false};
+    n->data = store(data);
     return success();
   }
 
   result<void> mkdir(std::string_view path) noexcept {
     AUTHORITY_TRY(check_new(path));
-    AUTHORITY_TRY_ASSIGN(const std::string_view stored, store_path(path));
-    AUTHORITY_TRY(add(stored, {}, true));
+    ram_node* n = free_node();
+    if (n == nullptr) return make_error(errc::capacity_exceeded, "ram_fs.nodes");
+    if (path.size() > arena_.size() - used_) return make_error(errc::capacity_exceeded, "ram_fs.arena");
+    *n = {as_chars(store(as_bytes(path))), {}, true};
     return success();
   }
 
@@ -87,9 +90,9 @@ class ram_fs {
     if (n == nullptr) return make_error(errc::not_found, "path");
     if (n->directory || to == "/" || is_directory(to) || below_a_file(to)) return make_error(errc::invalid_argument, "path");
     if (from == to) return success();
-    AUTHORITY_TRY_ASSIGN(const std::string_view stored, store_path(to));
+    if (to.size() > arena_.size() - used_) return make_error(errc::capacity_exceeded, "ram_fs.arena");
     if (ram_node* old = find(to)) *old = {};
-    n->path = stored;
+    n->path = as_chars(store(as_bytes(to)));
     return success();
   }
 
@@ -154,25 +157,18 @@ class ram_fs {
     return false;
   }
 
-  result<void> add(std::string_view path, bytes_view data, bool directory) noexcept {
+  ram_node* free_node() noexcept {
     for (auto& n : nodes_)
-      if (n.path.empty()) {
-        n = {path, data, directory};
-        return success();
-      }
-    return make_error(errc::capacity_exceeded, "ram_fs.nodes");
+      if (n.path.empty()) return &n;
+    return nullptr;
   }
 
-  result<bytes_view> store(bytes_view data) noexcept {
-    if (data.size() > arena_.size() - used_) return make_error(errc::capacity_exceeded, "ram_fs.arena");
+  // Copies into the arena; the caller has checked that it fits.
+  bytes_view store(bytes_view data) noexcept {
     byte* at = arena_.data() + used_;
     for (std::size_t i = 0; i < data.size(); ++i) at[i] = data[i];
     used_ += data.size();
     return bytes_view{at, data.size()};
-  }
-  result<std::string_view> store_path(std::string_view path) noexcept {
-    AUTHORITY_TRY_ASSIGN(const bytes_view b, store(as_bytes(path)));
-    return as_chars(b);
   }
 
   std::span<ram_node> nodes_;

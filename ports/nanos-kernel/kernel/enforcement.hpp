@@ -118,7 +118,7 @@ class enforcement {
   static constexpr std::size_t rate_slots = 64;
   static constexpr std::size_t verified_slots = 16;
   static constexpr std::size_t fs_nodes = 256;
-  static constexpr std::size_t fs_arena = 512 * 1024;
+  static constexpr std::size_t fs_arena = 256 * 1024;
 
   enforcement(Sink& sink, const authority::bundle::run_config& config) noexcept
       : config_(config),

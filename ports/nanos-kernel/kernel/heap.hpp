@@ -30,7 +30,7 @@ class kernel_heap {
 
   // nullptr when no block is large enough (the caller decides what that means).
   void* allocate(std::size_t bytes) noexcept {
-    if (bytes == 0 || bytes > size_) return nullptr;
+    if (bytes == 0 || bytes > size_ - sizeof(header)) return nullptr;  // a block needs its header too
     const std::size_t need = round_up(bytes) + sizeof(header);
     for (std::size_t off = 0; off < size_; off += at(off)->size) {
       header* h = at(off);
@@ -52,11 +52,13 @@ class kernel_heap {
   // Frees a block from allocate(). A pointer that is not a live block is refused.
   authority::result<void> free(void* p) noexcept {
     if (p == nullptr) return authority::success();
-    auto* bytes = static_cast<std::byte*>(p);
-    if (bytes < begin_ + sizeof(header) || bytes >= begin_ + size_ ||
-        static_cast<std::size_t>(bytes - begin_) % alignment != 0)
+    // Addresses, not pointers: comparing a pointer into another object with the arena's
+    // is unspecified, so a foreign pointer could pass as ours.
+    const auto address = reinterpret_cast<std::uintptr_t>(p);
+    const auto begin = reinterpret_cast<std::uintptr_t>(begin_);
+    if (address < begin + sizeof(header) || address - begin >= size_ || (address - begin) % alignment != 0)
       return authority::make_error(authority::errc::invalid_argument, "heap.pointer");
-    header* h = reinterpret_cast<header*>(bytes) - 1;
+    header* h = at(address - begin - sizeof(header));
     if (h->tag != magic_used) return authority::make_error(authority::errc::invalid_argument, "heap.double_free");
     h->tag = magic_free;
     used_ -= h->size;

@@ -18,7 +18,7 @@ struct console_writer {
 using serial_sink = console_audit_sink<const console_writer, void (*)() noexcept>;
 
 const console_writer console{};
-enforcement_storage<serial_sink> storage;  // ~700 KiB: .bss, never the stack
+enforcement_storage<serial_sink> storage;  // ~400 KiB: .bss, never the stack
 
 }  // namespace
 
