@@ -153,7 +153,7 @@ bool contains(const std::string& haystack, const std::string& needle) { return h
 
 }  // namespace
 
-TEST_CASE("daemon: start-up refuses what it cannot run safely, saying what to do", "[daemon]") {
+TEST_CASE("start-up refuses what it cannot run safely, saying what to do", "[daemon]") {
   workspace w;
   SECTION("a missing key file") {
     w.options.key_path = (w.dir / "nope").string();
@@ -189,7 +189,7 @@ TEST_CASE("daemon: start-up refuses what it cannot run safely, saying what to do
   CHECK_FALSE(fs::exists(w.options.socket_path));
 }
 
-TEST_CASE("daemon: serves the protocol, reloads and stops on request", "[daemon]") {
+TEST_CASE("serves the protocol, reloads and stops on request", "[daemon]") {
   workspace w;
   const std::string cap = w.mint(capability::cap_type::fs, "/**");
   running r{w.options};
@@ -227,7 +227,7 @@ TEST_CASE("daemon: serves the protocol, reloads and stops on request", "[daemon]
   CHECK(logged_failure);
 }
 
-TEST_CASE("daemon: a line over the limit is answered and skipped", "[daemon]") {
+TEST_CASE("a line over the limit is answered and skipped", "[daemon]") {
   workspace w;
   w.options.max_line_bytes = 80;
   running r{w.options};
@@ -241,7 +241,7 @@ TEST_CASE("daemon: a line over the limit is answered and skipped", "[daemon]") {
   CHECK(r.d->stats().malformed == 1);
 }
 
-TEST_CASE("daemon: at max_connections it stops accepting until one closes", "[daemon]") {
+TEST_CASE("at max_connections it stops accepting until one closes", "[daemon]") {
   workspace w;
   w.options.max_connections = 1;
   running r{w.options};
