@@ -186,9 +186,10 @@ inline result<void> decode(bytes_view in, token_view& out, wire_layout* layout, 
     const auto at = r.offset32();
     const auto count = AUTHORITY_TRY(r.u8("caveats"));
     if (count > max_caveats) return make_error(errc::capacity_exceeded, "caveats", at);
-    out.caveats.clear();
+    (void)out.caveats.resize(count);  // filled in place: no copies of each caveat
     for (std::size_t i = 0; i < count; ++i) {
-      caveat_view c;
+      caveat_view& c = out.caveats[i];
+      c = caveat_view{};
       const auto kind_at = r.offset32();
       if (layout) layout->caveat_begin[i] = r.offset();
       const auto kind = AUTHORITY_TRY(r.u8("caveat"));
@@ -208,7 +209,6 @@ inline result<void> decode(bytes_view in, token_view& out, wire_layout* layout, 
           c.run = AUTHORITY_TRY(r.array<16>("caveat"));
           break;
       }
-      (void)out.caveats.push_back(c);
       if (layout) layout->caveat_end[i] = r.offset();
     }
   }

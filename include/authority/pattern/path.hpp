@@ -194,6 +194,11 @@ constexpr result<void> check_path_input(std::string_view s, std::string_view fie
 // "path" or "cwd". `out` of max_path_length bytes always suffices.
 constexpr result<std::string_view> canonicalize_path(std::string_view path, std::span<char> out,
                                                      std::string_view cwd = {}) noexcept {
+  // Most paths are canonical already: then the result is the path itself.
+  if (is_canonical_path(path) && path.size() <= out.size()) {
+    for (std::size_t i = 0; i < path.size(); ++i) out[i] = path[i];
+    return std::string_view{out.data(), path.size()};
+  }
   AUTHORITY_TRY_VOID(detail::check_path_input(path, "path"));
   const bool relative = path[0] != '/';
   if (relative) {
