@@ -38,17 +38,22 @@ static_assert(static_cast<int>(pt::effect_kind::fs_read) == static_cast<int>(op:
 static_assert(static_cast<int>(pt::format::json) == static_cast<int>(source_format::json) &&
               static_cast<int>(pt::format::toml) == static_cast<int>(source_format::toml));
 
+struct str_ref {
+  std::uint32_t offset = 0, length = 0;
+};
+
 struct rule_def {
   rule_kind kind = rule_kind::allow;
   rule_origin origin = rule_origin::fs_allow;
   op_set ops = 0;
   std::optional<pattern::syntax> syntax;
   std::string pattern;
+  str_ref pattern_ref;  // where the pattern is in the strings section
   pt::source_location loc;
   std::string detail;
   pattern::specificity_t specificity = 0;
   std::uint64_t a = 0, b = 0;
-  std::optional<pattern::port_set> ports;
+  std::optional<pattern::net_pattern> net;  // net syntax: parsed once
   std::vector<version_term> version;
 };
 
@@ -60,17 +65,17 @@ struct failure {
 
 struct bytes_out {
   std::vector<std::uint8_t> data;
+  template <std::size_t N, class T>
+  void put(T v) {
+    std::uint8_t little_endian[N];
+    for (std::size_t i = 0; i < N; ++i) little_endian[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(v) >> (8 * i));
+    data.insert(data.end(), little_endian, little_endian + N);
+  }
   void u8(std::uint8_t v) { data.push_back(v); }
-  void u16(std::uint16_t v) {
-    for (int i = 0; i < 2; ++i) data.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-  }
-  void u32(std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) data.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-  }
-  void u64(std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) data.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-  }
-  void zeros(std::size_t n) { data.insert(data.end(), n, 0); }
+  void u16(std::uint16_t v) { put<2>(v); }
+  void u32(std::uint32_t v) { put<4>(v); }
+  void u64(std::uint64_t v) { put<8>(v); }
+  void zeros(std::size_t n) { data.resize(data.size() + n); }
   void put32(std::size_t at, std::uint32_t v) {
     for (int i = 0; i < 4; ++i) data[at + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (8 * i));
   }
@@ -81,58 +86,86 @@ std::uint32_t u32_of(std::size_t n) {
   return static_cast<std::uint32_t>(n);
 }
 
+// The strings section, appended to as the compiler goes. A part of a string already
+// stored (a path segment of a pattern) gets its reference from where the whole string
+// went, so nothing is hashed or copied twice.
 class string_table {
  public:
-  // (offset, length) of s, stored once.
-  std::pair<std::uint32_t, std::uint32_t> intern(std::string_view s) {
-    auto it = offsets_.find(std::string{s});
-    if (it == offsets_.end()) {
-      it = offsets_.emplace(std::string{s}, u32_of(bytes_.data.size())).first;
-      bytes_.data.insert(bytes_.data.end(), s.begin(), s.end());
-    }
-    return {it->second, u32_of(s.size())};
+  str_ref add(std::string_view s) {
+    const str_ref r{u32_of(bytes_.data.size()), u32_of(s.size())};
+    bytes_.data.insert(bytes_.data.end(), s.begin(), s.end());
+    return r;
   }
-  void write_ref(bytes_out& out, std::string_view s) {
-    const auto [offset, length] = intern(s);
-    out.u32(offset);
-    out.u32(length);
+  // For strings many records repeat (file names, labels): stored once.
+  str_ref add_once(std::string_view s) {
+    if (s.empty()) return {};
+    auto it = once_.find(std::string{s});
+    if (it == once_.end()) it = once_.emplace(std::string{s}, add(s)).first;
+    return it->second;
+  }
+  static str_ref part(str_ref whole_ref, std::string_view whole, std::string_view part) {
+    return {whole_ref.offset + u32_of(static_cast<std::size_t>(part.data() - whole.data())), u32_of(part.size())};
+  }
+  static void write(bytes_out& out, str_ref r) {
+    out.u32(r.offset);
+    out.u32(r.length);
   }
   const std::vector<std::uint8_t>& bytes() const { return bytes_.data; }
+  void reserve(std::size_t n) { bytes_.data.reserve(n); }
 
  private:
-  std::unordered_map<std::string, std::uint32_t> offsets_;
+  std::unordered_map<std::string, str_ref> once_;
   bytes_out bytes_;
 };
 
 // ---- matching structures -------------------------------------------------------------
 
+// Edge keys are views of the rules' pattern text (or of the compiler's lower-cased
+// copies of host names), which outlive the trie; each carries its place in the strings.
+// One hash map finds a node's child by key; each node lists its edges for serializing.
 struct trie_node {
-  std::map<std::string, std::size_t> literal;   // segment → node
-  std::map<std::string, std::size_t> wildcard;  // segment glob → node
+  struct edge {
+    std::string_view key;
+    str_ref key_ref;
+    std::size_t child = 0;
+  };
+  std::vector<edge> literal, wildcard;
   std::vector<std::uint32_t> terminal, subtree;
-  std::vector<std::pair<std::string, std::uint32_t>> residual;  // rest glob, rule
+  std::vector<std::pair<str_ref, std::uint32_t>> residual;  // rest glob, rule
+};
+
+struct edge_key {
+  std::size_t parent = 0;
+  bool wildcard = false;
+  std::string_view key;
+  bool operator==(const edge_key&) const = default;
+};
+struct edge_key_hash {
+  std::size_t operator()(const edge_key& k) const noexcept {
+    return std::hash<std::string_view>{}(k.key) ^ (k.parent * 0x9e3779b97f4a7c15ull) ^ (k.wildcard ? 1 : 0);
+  }
 };
 
 struct trie {
   std::vector<trie_node> nodes{1};
+  std::unordered_map<edge_key, std::size_t, edge_key_hash> children;
 
-  std::size_t child(std::size_t at, bool wildcard, const std::string& key) {
-    auto& edges = wildcard ? nodes[at].wildcard : nodes[at].literal;
-    auto it = edges.find(key);
-    if (it != edges.end()) return it->second;
-    const std::size_t next = nodes.size();
-    (wildcard ? nodes[at].wildcard : nodes[at].literal).emplace(key, next);
-    nodes.emplace_back();
-    return next;
+  std::size_t child(std::size_t at, bool wildcard, std::string_view key, str_ref key_ref) {
+    auto [it, inserted] = children.try_emplace(edge_key{at, wildcard, key}, nodes.size());
+    if (inserted) {
+      (wildcard ? nodes[at].wildcard : nodes[at].literal).push_back({key, key_ref, it->second});
+      nodes.emplace_back();
+    }
+    return it->second;
   }
 };
 
 bool has_wildcard(std::string_view s) { return s.find_first_of("*?") != std::string_view::npos; }
 
 // A path glob: literal and single-segment wildcard edges until a segment with `**`.
-void insert_path(trie& t, std::string_view p, std::uint32_t rule) {
+void insert_path(trie& t, std::string_view p, str_ref p_ref, std::uint32_t rule) {
   if (p[0] != '/') {  // "**..." : matched as a whole against the whole path
-    t.nodes[0].residual.emplace_back(std::string{p}, rule);
+    t.nodes[0].residual.emplace_back(p_ref, rule);
     return;
   }
   std::size_t node = 0;
@@ -140,45 +173,41 @@ void insert_path(trie& t, std::string_view p, std::uint32_t rule) {
   while (true) {
     std::size_t end = p.find('/', start);
     if (end == std::string_view::npos) end = p.size();
-    const std::string segment{p.substr(start, end - start)};
-    if (segment.find("**") != std::string::npos) {
+    const auto segment = p.substr(start, end - start);
+    if (segment.find("**") != std::string_view::npos) {
       const auto rest = p.substr(start - 1);  // from the '/' before this segment
       const bool rest_is_globstar = rest.size() >= 3 && rest.find_first_not_of('*', 1) == std::string_view::npos;
       if (rest_is_globstar) t.nodes[node].subtree.push_back(rule);
-      else t.nodes[node].residual.emplace_back(std::string{rest}, rule);
+      else t.nodes[node].residual.emplace_back(string_table::part(p_ref, p, rest), rule);
       return;
     }
-    node = t.child(node, has_wildcard(segment), segment);
+    node = t.child(node, has_wildcard(segment), segment, string_table::part(p_ref, p, segment));
     if (end == p.size()) break;
     start = end + 1;
   }
   t.nodes[node].terminal.push_back(rule);
 }
 
-std::string lower(std::string_view s) {
-  std::string out{s};
-  for (auto& c : out) c = pattern::ascii_lower(c);
-  return out;
-}
-
-void insert_host(trie& t, const pattern::host_pattern& h, std::uint32_t rule) {
-  if (h.kind == pattern::host_kind::any) {
+// `name`: the pattern's host name in lower case, stored at `name_ref`; `star`: "*".
+void insert_host(trie& t, pattern::host_kind kind, std::string_view name, str_ref name_ref, str_ref star,
+                 std::uint32_t rule) {
+  if (kind == pattern::host_kind::any) {
     t.nodes[0].subtree.push_back(rule);
     return;
   }
   std::size_t node = 0;
-  const std::string name = lower(h.name);
-  pattern::for_each_label_reversed(name, [&](std::string_view label) { node = t.child(node, false, std::string{label}); });
-  if (h.kind == pattern::host_kind::wildcard) node = t.child(node, true, "*");
+  pattern::for_each_label_reversed(
+      name, [&](std::string_view label) { node = t.child(node, false, label, string_table::part(name_ref, name, label)); });
+  if (kind == pattern::host_kind::wildcard) node = t.child(node, true, "*", star);
   t.nodes[node].terminal.push_back(rule);
 }
 
-void insert_name(trie& t, std::string_view name, std::uint32_t rule) {
+void insert_name(trie& t, std::string_view name, str_ref name_ref, std::uint32_t rule) {
   if (has_wildcard(name)) {
-    t.nodes[0].residual.emplace_back(std::string{name}, rule);
+    t.nodes[0].residual.emplace_back(name_ref, rule);
     return;
   }
-  t.nodes[t.child(0, false, std::string{name})].terminal.push_back(rule);
+  t.nodes[t.child(0, false, name, name_ref)].terminal.push_back(rule);
 }
 
 struct cidr_trie {
@@ -270,8 +299,9 @@ class compiler {
                  " in " + std::string{e.field} + " at offset " + std::to_string(e.offset) + ")");
       }
       r.specificity = pattern::specificity(*syntax, text);
-      if (*syntax == pattern::syntax::net) r.ports = pattern::parse_net_pattern(text)->ports;
+      if (*syntax == pattern::syntax::net) r.net = *pattern::parse_net_pattern(text);
     }
+    r.pattern_ref = strings_.add(r.pattern);
     rules_.push_back(std::move(r));
     return rules_.back();
   }
@@ -320,6 +350,13 @@ class compiler {
   }
 
   void collect_rules() {
+    std::size_t expected = p_.fs.allow.size() + p_.fs.deny.size() + p_.net.dns.size() + p_.net.allow.size() +
+                           p_.net.deny.size() + p_.tools.allow.size() + p_.tools.deny.size() + p_.wasm.modules.size() +
+                           p_.wasm.hostcalls.size() + p_.infer.models.size() + p_.spawn.allow.size() +
+                           p_.spawn.deny.size() + p_.taint.sources.size() + p_.taint.sinks.size() +
+                           p_.taint.sanitizers.size() + 8 * p_.profiles.size();
+    rules_.reserve(expected);  // tries keep views of the rules' text: no reallocation later
+    strings_.reserve(expected * 32);
     for (const auto& g : p_.fs.allow) {
       const op_set ops = static_cast<op_set>((g.read ? op_bit(op::fs_read) : 0) | (g.write ? op_bit(op::fs_write) : 0) |
                                              (g.exec ? op_bit(op::fs_exec) : 0));
@@ -346,7 +383,7 @@ class compiler {
     for (const auto& e : p_.net.deny) {
       auto& r = add(rule_kind::deny, rule_origin::net_deny, net_ops, pattern::syntax::net, e.pattern, e.loc);
       // A dns: deny for every port also stops the name's lookups.
-      const auto parsed = pattern::parse_net_pattern(e.pattern);
+      const auto& parsed = r.net;
       if (parsed->kind == pattern::net_kind::dns && parsed->ports == pattern::port_set::any())
         r.ops = static_cast<op_set>(r.ops | op_bit(op::net_dns));
     }
@@ -382,6 +419,16 @@ class compiler {
   }
 
   // ---- indexes ----
+  std::pair<std::string_view, str_ref> lowered(std::string_view name) {
+    std::string& copy = lowered_.emplace_back(name);
+    for (auto& c : copy) c = pattern::ascii_lower(c);
+    return {copy, strings_.add(copy)};
+  }
+  void insert_host_pattern(trie& t, const pattern::host_pattern& h, std::uint32_t rule) {
+    const auto [name, ref] = h.kind == pattern::host_kind::any ? std::pair<std::string_view, str_ref>{} : lowered(h.name);
+    insert_host(t, h.kind, name, ref, strings_.add_once("*"), rule);
+  }
+
   void index_rule(std::uint32_t index) {
     const rule_def& r = rules_[index];
     for (std::size_t k = 0; k < op_count; ++k) {
@@ -393,12 +440,12 @@ class compiler {
         continue;
       }
       switch (*r.syntax) {
-        case pattern::syntax::path: insert_path(s.targets_trie(), r.pattern, index); break;
-        case pattern::syntax::name: insert_name(s.targets_trie(), r.pattern, index); break;
-        case pattern::syntax::host: insert_host(s.targets_trie(), *pattern::parse_host_pattern(r.pattern), index); break;
+        case pattern::syntax::path: insert_path(s.targets_trie(), r.pattern, r.pattern_ref, index); break;
+        case pattern::syntax::name: insert_name(s.targets_trie(), r.pattern, r.pattern_ref, index); break;
+        case pattern::syntax::host: insert_host_pattern(s.targets_trie(), *pattern::parse_host_pattern(r.pattern), index); break;
         case pattern::syntax::net: {
-          const auto n = *pattern::parse_net_pattern(r.pattern);
-          if (n.kind == pattern::net_kind::dns) insert_host(s.targets_trie(), n.host, index);
+          const auto& n = *r.net;
+          if (n.kind == pattern::net_kind::dns) insert_host_pattern(s.targets_trie(), n.host, index);
           else if (o == op::net_dns) break;  // ip: rules never apply to name lookups
           else if (n.any_address) s.any_ip.push_back(index);
           else if (n.cidr.network.family == pattern::ip_family::v4) (s.v4 ? *s.v4 : s.v4.emplace()).insert(n.cidr, index);
@@ -426,12 +473,9 @@ class compiler {
   // Breadth-first, so that edge j of the trie leads to node root+1+j (the decoder checks it).
   std::pair<std::uint32_t, std::uint32_t> write_trie(const trie& t) {
     const std::uint32_t root = u32_of(nodes_.data.size() / blob::trie_node_size);
-    std::deque<std::size_t> queue{0};
-    std::uint32_t count = 0;
-    while (!queue.empty()) {
-      const trie_node& n = t.nodes[queue.front()];
-      queue.pop_front();
-      ++count;
+    queue_.assign(1, 0);
+    for (std::size_t head = 0; head < queue_.size(); ++head) {
+      const trie_node& n = t.nodes[queue_[head]];
       nodes_.u32(u32_of(edges_.data.size() / blob::trie_edge_size));
       nodes_.u32(u32_of(n.literal.size()));
       nodes_.u32(u32_of(n.wildcard.size()));
@@ -440,18 +484,21 @@ class compiler {
       nodes_.u32(u32_of(residuals_.data.size() / blob::residual_size));
       nodes_.u32(u32_of(n.residual.size()));
       for (const auto& [glob, rule] : n.residual) {
-        strings_.write_ref(residuals_, glob);
+        string_table::write(residuals_, glob);
         residuals_.u32(rule);
       }
-      std::uint32_t next_child = root + count + u32_of(queue.size());
-      for (const auto* edges : {&n.literal, &n.wildcard})
-        for (const auto& [key, child] : *edges) {
-          strings_.write_ref(edges_, key);
-          edges_.u32(next_child++);
-          queue.push_back(child);
+      for (const auto* edges : {&n.literal, &n.wildcard}) {
+        // Sorted by bytes, as the evaluator's binary search compares them.
+        sorted_edges_.assign(edges->begin(), edges->end());
+        std::sort(sorted_edges_.begin(), sorted_edges_.end(), [](const auto& x, const auto& y) { return x.key < y.key; });
+        for (const auto& e : sorted_edges_) {
+          string_table::write(edges_, e.key_ref);
+          edges_.u32(root + u32_of(queue_.size()));  // the child's place in breadth-first order
+          queue_.push_back(e.child);
         }
+      }
     }
-    return {root, count};
+    return {root, u32_of(queue_.size())};
   }
 
   std::uint32_t write_cidr(const std::optional<cidr_trie>& t) {
@@ -496,6 +543,7 @@ class compiler {
 
   std::vector<std::uint8_t> serialize(const capability::key_ring& keys, const policy_compile_options& options) {
     bytes_out rules, labels, budgets, settings, ops;
+    rules.data.reserve(rules_.size() * blob::rule_size);
     for (const auto& r : rules_) {
       rules.u8(static_cast<std::uint8_t>(r.kind));
       rules.u8(static_cast<std::uint8_t>(r.origin));
@@ -503,18 +551,18 @@ class compiler {
       rules.u8(0);
       rules.u16(r.ops);
       rules.u16(0);
-      strings_.write_ref(rules, r.pattern);
-      strings_.write_ref(rules, r.loc.file_name());
+      string_table::write(rules, r.pattern_ref);
+      string_table::write(rules, strings_.add_once(r.loc.file_name()));
       rules.u32(r.loc.line);
       rules.u32(r.loc.column);
       rules.u64(r.specificity);
       rules.u64(r.a);
       rules.u64(r.b);
-      rules.u32(r.ports ? write_ports(*r.ports) : blob::none);
+      rules.u32(r.net ? write_ports(r.net->ports) : blob::none);
       rules.u32(write_version(r.version));
-      strings_.write_ref(rules, r.detail);
+      string_table::write(rules, strings_.add_once(r.detail));
     }
-    for (const auto& l : labels_) strings_.write_ref(labels, l);
+    for (const auto& l : labels_) string_table::write(labels, strings_.add_once(l));
     for (std::size_t i = 0; i < budget::resource_count; ++i) {
       const auto it = std::find_if(p_.budgets.begin(), p_.budgets.end(),
                                    [&](const pt::budget_entry& e) { return static_cast<std::size_t>(e.resource) == i; });
@@ -529,6 +577,10 @@ class compiler {
     settings.u8(p_.spawn.sandbox ? 1 : 0);
     settings.zeros(6);
     settings.u64(p_.infer.max_tokens.value_or(0));
+    std::size_t trie_nodes = 0;
+    for (const auto& s : ops_) trie_nodes += s.targets ? s.targets->nodes.size() : 0;
+    nodes_.data.reserve(trie_nodes * blob::trie_node_size);
+    edges_.data.reserve(trie_nodes * blob::trie_edge_size);
     for (auto& s : ops_) {
       const auto [root, count] = s.targets ? write_trie(*s.targets) : std::pair{blob::none, std::uint32_t{0}};
       ops.u32(root);
@@ -549,6 +601,9 @@ class compiler {
     const bool signing = static_cast<bool>(options.sign);
 
     bytes_out out;
+    std::size_t total = blob::sections_end + blob::mac_size + blob::signature_size;
+    for (const auto* section : sections) total += section->size();
+    out.data.reserve(total);
     out.data.assign(blob::magic.begin(), blob::magic.end());
     out.u16(blob::format_version);
     out.u8(static_cast<std::uint8_t>(p_.source_format));
@@ -579,6 +634,9 @@ class compiler {
   const pt::policy& p_;
   std::vector<std::string> labels_;
   std::vector<rule_def> rules_;
+  std::deque<std::string> lowered_;  // lower-case host names the tries point into
+  std::vector<std::size_t> queue_;   // write_trie's breadth-first order
+  std::vector<trie_node::edge> sorted_edges_;
   std::array<op_structures, op_count> ops_{};
   string_table strings_;
   bytes_out lists_, nodes_, edges_, residuals_, cidrs_, port_sets_, port_ranges_, versions_, version_terms_;
