@@ -19,6 +19,8 @@ ALLOWED_SYSTEM_HEADERS = {
     "concepts", "bit", "atomic", "utility", "limits", "initializer_list", "compare",
     # Compiler-provided intrinsics headers (no libc behind them).
     "arm_neon.h", "arm_acle.h", "cpuid.h",
+    # C's own freestanding headers, for the C ABI header (authority.h).
+    "stddef.h", "stdint.h",
 }
 ALLOWED_PREFIXES = ("boost/hana",)
 
