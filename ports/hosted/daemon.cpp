@@ -548,7 +548,9 @@ struct daemon::impl {
         expired.push_back(&c);
         why.push_back("a request line was started and not finished within " + std::to_string(options.line_timeout_ms) +
                       " ms; closing");
-      } else if (options.idle_timeout_ms > 0 && c.unsent() == 0 && now - c.last_activity > ms(options.idle_timeout_ms)) {
+      } else if (options.idle_timeout_ms > 0 && c.unsent() == 0 && c.state.permits.empty() &&
+                 now - c.last_activity > ms(options.idle_timeout_ms)) {
+        // (A connection holding permits is an agent in the middle of an effect, however long.)
         expired.push_back(&c);
         why.push_back("idle for " + std::to_string(options.idle_timeout_ms) + " ms; closing (reconnect and say hello again)");
       }

@@ -115,7 +115,7 @@ class reader {
       const std::size_t key_at = pos_;
       if (!parse_string(key)) return false;
       for (const auto& m : v.members)
-        if (m.first == key) {
+        if (m.key == key) {
           pos_ = key_at;
           return fail("duplicate field \"" + key + "\"");
         }
@@ -123,9 +123,9 @@ class reader {
       if (peek() != ':') return fail("expected ':' after a member name");
       ++pos_;
       skip_space();
-      value member;
-      if (!parse_value(member, depth)) return false;
-      v.members.emplace_back(std::move(key), std::move(member));
+      value member_value;
+      if (!parse_value(member_value, depth)) return false;
+      v.members.push_back({std::move(key), std::move(member_value)});
       skip_space();
       if (peek() == ',') {
         ++pos_;
@@ -343,7 +343,8 @@ writer& writer::key(std::string_view k) {
 writer& writer::string(std::string_view s) {
   separate();
   out_ += '"';
-  for (unsigned char c : s) {
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
     switch (c) {
       case '"': out_ += "\\\""; break;
       case '\\': out_ += "\\\\"; break;

@@ -11,10 +11,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace authority::hosted::daemon_json {
+
+struct member;
 
 struct value {
   enum class kind : std::uint8_t { null, boolean, number, string, array, object };
@@ -23,11 +24,16 @@ struct value {
   std::string text;                                     // string: decoded
   std::string_view source;                              // the value as written (views the line)
   std::vector<value> items;                             // array
-  std::vector<std::pair<std::string, value>> members;   // object, in order
+  std::vector<member> members;                         // object, in order
 
   const value* find(std::string_view key) const noexcept;
   // A number that is a whole number in [0, 2^64): no sign, fraction or exponent.
   std::optional<std::uint64_t> as_u64() const noexcept;
+};
+
+struct member {
+  std::string key;
+  value val;
 };
 
 std::string_view kind_name(value::kind k) noexcept;

@@ -51,7 +51,7 @@ struct daemon_options {
   std::size_t max_runs = 4096;         // budget accounts, one per (agent, run), kept for the daemon's life
   std::uint64_t line_timeout_ms = 10'000;   // a started line must end within this
   std::uint64_t write_timeout_ms = 10'000;  // unread responses must drain within this
-  std::uint64_t idle_timeout_ms = 900'000;  // a connection with nothing to do; 0: never
+  std::uint64_t idle_timeout_ms = 900'000;  // a connection with nothing to do and no permit; 0: never
 
   bool handle_signals = false;  // SIGHUP: reload; SIGTERM, SIGINT: stop (the CLI sets this)
   // One line per event (start, reload, refused peer, errors); default: standard error.

@@ -130,7 +130,8 @@ void install(CLI::App& root, std::function<void(int)> set_exit) {
   serve->add_option("--line-timeout", a->line_timeout, "A request line must be finished within this once started (default 10s)");
   serve->add_option("--write-timeout", a->write_timeout,
                     "A client must read its responses within this, or it is disconnected (default 10s)");
-  serve->add_option("--idle-timeout", a->idle_timeout, "Close connections idle this long; 0 = never (default 15m)");
+  serve->add_option("--idle-timeout", a->idle_timeout,
+                    "Close connections idle this long that hold no permit; 0 = never (default 15m)");
   serve->callback([a, set_exit] { set_exit(run_serve(*a)); });
 }
 
