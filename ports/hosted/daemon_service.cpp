@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 
 #include "authority/audit/entry.hpp"
 #include "authority/capability/wire.hpp"
@@ -276,14 +277,16 @@ std::string service::describe() const {
 }
 
 std::string service::reload(bool& ok) {
+  // Only reloads change the store and the loop runs one at a time, so the revision can be
+  // read and the policy compiled while requests go on; only the swap excludes them.
+  const std::uint64_t before = policies_->current().revision();
+  auto blob = compile_policy_file(policies_->highest_revision() + 1);
   policy_lock_.lock();
   struct unlock_at_exit {
     writer_first_lock& l;
     ~unlock_at_exit() { l.unlock(); }
   } guard{policy_lock_};
-  const std::uint64_t before = policies_->current().revision();
   std::string out;
-  auto blob = compile_policy_file(policies_->highest_revision() + 1);
   auto loaded = blob.ok() ? load_policy_blob(std::move(*blob.value)) : file_result<bool>{std::nullopt, blob.failure};
   ok = loaded.ok();
   if (ok) {
@@ -352,6 +355,14 @@ std::string service::handle(client& c, std::string_view line, bool& malformed) {
     return audit_read(c, root, id);
   }();
   malformed = r.error;
+  if (gate_->closed() && !closed_reported_.exchange(true)) {
+    const std::string line = "the audit log failed (" + code_text(gate_->closed_reason()) +
+                             "): every request is denied from now on; fix the log's disk and restart the daemon";
+    if (options_.log)
+      options_.log(line);
+    else
+      std::fprintf(stderr, "authority serve: %s\n", line.c_str());
+  }
   return std::move(r.text);
 }
 

@@ -9,6 +9,7 @@
 // and a reload takes it exclusively.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -156,6 +157,7 @@ class service {
   std::mutex gate_mutex_;
   std::unique_ptr<daemon_gate> gate_;
   mutable writer_first_lock policy_lock_;
+  std::atomic<bool> closed_reported_{false};
 
   std::mutex accounts_mutex_;
   std::map<std::array<byte, 32>, std::unique_ptr<run_account>> accounts_;

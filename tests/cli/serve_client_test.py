@@ -7,6 +7,9 @@ credentials, start-up errors and --help."""
 import hashlib
 import json
 import os
+import re
+import resource
+import signal
 import socket
 import stat
 import subprocess
@@ -267,6 +270,36 @@ class BudgetAcrossConnectionsTest(unittest.TestCase):
             other_run.close()
             self.assertIn("completed as abandoned", d.read_log())
             self.assertEqual(d.verify().returncode, 0)
+
+
+def small_file_limit():
+    """In the daemon's process: files may not grow past 4 KiB, and writing past that
+    fails with EFBIG instead of killing it (as a full disk would)."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+class FailClosedTest(unittest.TestCase):
+    def test_when_the_log_cannot_take_an_entry_everything_is_denied(self):
+        with Daemon(preexec_fn=small_file_limit) as d:
+            fs = d.mint("fs", "/**", "all")
+            c = Client(d.socket, agent="full")
+            told = []
+            for i in range(100):
+                r = c.authorize("fs.read", f"/data/{i}", cap=fs)
+                if r["decision"] != "allow":
+                    break
+                told.append(r["decision_seq"])
+                c.commit(r["permit"])
+            self.assertEqual((r["decision"], r["reason"]), ("deny", "log_full"), r)
+            self.assertTrue(5 < len(told) < 100, told)
+            again = c.authorize("fs.read", "/data/again", cap=fs)
+            self.assertEqual((again["reason"], again["decision_seq"]), ("log_full", 0))  # stays closed
+            c.close()
+            self.assertIn("the audit log failed (log_full (504))", d.read_log())
+            verified = d.verify().stdout + d.verify().stderr
+            n = int(re.search(r"(?:OK: |entries 1-)(\d+)", verified).group(1))
+            self.assertLessEqual(max(told), n, verified)  # every acknowledged decision is on disk
 
 
 class ModesAndStartTest(unittest.TestCase):

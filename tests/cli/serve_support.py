@@ -53,7 +53,7 @@ def authority(*args, check=True):
 class Daemon:
     """`authority serve` on a fresh directory. Use as a context manager."""
 
-    def __init__(self, policy=POLICY, extra=(), workdir=None):
+    def __init__(self, policy=POLICY, extra=(), workdir=None, preexec_fn=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="authority-serve-")
         self.own_dir = workdir is None
         self.keys = os.path.join(self.dir, "keys")
@@ -65,6 +65,7 @@ class Daemon:
             authority("keys", "gen", "-o", self.keys)
         self.write_policy(policy)
         self.extra = list(extra)
+        self.preexec_fn = preexec_fn
         self.proc = None
 
     def write_policy(self, text):
@@ -79,18 +80,19 @@ class Daemon:
         self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen([AUTHORITY, "serve", "--socket", self.socket, "--policy", self.policy,
                                       "--key", self.keys, "--audit", self.audit, *self.extra],
-                                     stdout=self.log, stderr=self.log)
+                                     stdout=self.log, stderr=self.log, preexec_fn=self.preexec_fn)
         deadline = time.time() + 20
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError(f"authority serve exited {self.proc.returncode}: {self.read_log()}")
+            s = socket.socket(socket.AF_UNIX)
             try:
-                s = socket.socket(socket.AF_UNIX)
                 s.connect(self.socket)
-                s.close()
                 return self
             except OSError:
                 time.sleep(0.05)
+            finally:
+                s.close()
         raise AssertionError("authority serve did not start: " + self.read_log())
 
     def read_log(self):
