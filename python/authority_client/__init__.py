@@ -39,6 +39,8 @@ __all__ = [
     "default_client",
     "gated",
     "set_default_client",
+    "sha256_hex",
+    "socket_from_env",
 ]
 
 
