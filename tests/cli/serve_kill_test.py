@@ -14,6 +14,7 @@ SIGKILL while requests are in flight. Then:
 """
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -121,6 +122,39 @@ class KillTest(unittest.TestCase):
             self.assertEqual(r["decision_seq"], before + 1)
             line.close()
             self.assertEqual(d.verify().returncode, 0)
+
+    def test_kill_9_of_the_daemon_keeps_every_acknowledged_decision(self):
+        d = Daemon()
+        d.start()
+        try:
+            cap = d.mint("fs", "/data/**", "read")
+            clients = [subprocess.Popen([sys.executable, "-c", CLIENT, d.socket, cap, f"{i + 1:032x}"],
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                       for i in range(4)]
+            told = []
+            for line in clients[0].stdout:
+                told.append(int(line.split()[1]))
+                if len(told) >= 60:
+                    break
+            d.proc.send_signal(signal.SIGKILL)  # the daemon dies with requests in flight
+            d.proc.wait()
+            for c in clients:
+                out, _ = c.communicate(timeout=30)  # they see the connection close
+                told += [int(l.split()[1]) for l in out.splitlines() if l.endswith(("allow", "deny"))]
+            verified = d.verify()
+            last = int(re.search(r"(?:OK: |entries 1-)(\d+)", verified.stdout + verified.stderr).group(1))
+            self.assertLessEqual(max(told), last, verified.stdout + verified.stderr)
+            # Restarted on the same log, it resumes the chain after the last durable entry.
+            d.start()
+            line = Line(d.socket)
+            line.hello(agent="after-crash")
+            r = line.ask({"op": "authorize", "request": {"effect": "fs.read", "target": "/data/z", "cap": cap}})
+            line.close()
+            self.assertGreater(r["decision_seq"], max(told))
+            d.stop()
+            self.assertEqual(d.verify().returncode, 0)  # the torn tail was cut at the restart
+        finally:
+            d.__exit__(None, None, None)
 
 
 if __name__ == "__main__":

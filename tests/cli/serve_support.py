@@ -77,6 +77,8 @@ class Daemon:
                          "--methods", methods).stdout.strip()
 
     def start(self):
+        if getattr(self, "log", None) is not None:
+            self.log.close()  # a restart
         self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen([AUTHORITY, "serve", "--socket", self.socket, "--policy", self.policy,
                                       "--key", self.keys, "--audit", self.audit, *self.extra],
