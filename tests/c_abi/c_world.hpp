@@ -14,25 +14,18 @@
 #include "authority/capability/issue.hpp"
 #include "authority/hosted/policy_compiler.hpp"
 #include "authority/hosted/policy_text.hpp"
+#include "gate/fixture.hpp"
 
 namespace authority::c_abi_test {
 
-inline constexpr std::uint64_t t0 = 1'700'000'000ull * ns_per_s;
+using testing::counter_entropy;  // deterministic ids, from the gate tests' fixture
+using testing::t0;
 
 inline std::array<std::uint8_t, 32> test_key(std::uint8_t seed = 1) {
   std::array<std::uint8_t, 32> k{};
   for (std::size_t i = 0; i < k.size(); ++i) k[i] = static_cast<std::uint8_t>(seed + i);
   return k;
 }
-
-struct counter_entropy {
-  std::uint64_t next = 1;
-  bool fill(unsigned char* out, std::uint64_t n) noexcept {
-    for (std::uint64_t i = 0; i < n; ++i) out[i] = static_cast<unsigned char>(next * 31 + i);
-    ++next;
-    return true;
-  }
-};
 
 // The issuer's side, in C++: the same key as the C key ring under test.
 struct issuer {

@@ -6,7 +6,8 @@ against the installed tree, out of the source tree (ctest `install_consumers`).
    CMake package and the pkg-config files, and no path back into the source or build tree.
 2. The installed CLI makes a key file, a capability token and a compiled policy blob.
 3. examples/consumer-c (copied out of the repository) is built with CMake's
-   find_package(authority COMPONENTS c_abi) by gcc and by clang with -Werror, and with
+   find_package(authority COMPONENTS c_abi) — Boost and pkg-config hidden from CMake, as
+   the C ABI needs neither — by gcc and by clang with -Werror, and with
    pkg-config (authority-c); each run verifies the token, evaluates the blob, spends a
    budget and writes a two-entry audit log, which the installed CLI verifies. A blob with
    one flipped byte must make it fail.
@@ -152,7 +153,10 @@ def main():
                 continue
             seen.add(real)
             build = tmp / f"build-c-{len(seen)}"
-            cmake_build("consumer-c", build, [f"-DCMAKE_C_COMPILER={cc}", "-DCMAKE_C_FLAGS=-Werror"])
+            # The c_abi component needs neither Boost nor libsodium: hide both from CMake.
+            cmake_build("consumer-c", build, [f"-DCMAKE_C_COMPILER={cc}", "-DCMAKE_C_FLAGS=-Werror",
+                                              "-DCMAKE_DISABLE_FIND_PACKAGE_Boost=ON",
+                                              "-DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON"])
             check_c_run(authority, build / "consumer-c", key_id, key_hex, token, blob, tmp / f"c-{len(seen)}.log")
             print(f"consumer-c (CMake, {cc}): ok")
 
