@@ -231,16 +231,23 @@ std::string pad(std::string s, std::size_t width) {
   return s;
 }
 
+// One line per decision: the answer, and for a denial what the reason means and which
+// capability the request carried.
 void show_decision(const kernel_decision& d, const prepared_run* prepared) {
-  std::string verdict = d.allow ? "allow" : "DENY  " + d.reason;
-  if (d.allow && d.reason != "ok") verdict += " (" + d.reason + ": " + d.result + ")";
-  std::string note;
-  if (prepared != nullptr) {
-    const auto it = prepared->capability_of_seq.find(d.request_seq);
-    if (it != prepared->capability_of_seq.end()) note = "cap: " + it->second;
+  std::string verdict = "allow";
+  if (d.allow && d.reason != "ok") verdict += " (" + d.reason + ", the effect failed: " + d.result + ")";
+  if (!d.allow) {
+    const errc* code = nullptr;
+    for (const auto& info : errc_table)
+      if (info.name == d.reason) code = &info.code;
+    verdict = "DENY  " + d.reason + (code ? ": " + std::string{describe(*code)} : "");
+    if (prepared != nullptr) {
+      const auto it = prepared->capability_of_seq.find(d.request_seq);
+      if (it != prepared->capability_of_seq.end() && it->second != "none") verdict += "  [cap: " + it->second + "]";
+    }
   }
-  std::cout << std::setw(6) << d.request_seq << "  " << pad(d.effect, 12) << pad(d.target, 28) << " " << pad(verdict, 30)
-            << " " << note << "\n"
+  std::cout << std::setw(5) << d.request_seq << "  " << pad(d.effect, 12) << " " << pad(d.target, 28) << " " << verdict
+            << "\n"
             << std::flush;
 }
 
@@ -309,7 +316,7 @@ int run(const run_args& a) {
             << "\n";
   if (prepared) std::cout << prepared->summary;
   else std::cout << "  bundle   " << a.bundle_in << ": " << bundle.size() << " bytes\n";
-  std::cout << "\n     seq  effect      target                       decision\n";
+  std::cout << "\n  seq  " << pad("effect", 12) << " " << pad("target", 28) << " decision\n";
 
   kernel_console console;
   std::optional<std::chrono::steady_clock::time_point> first_decision;
