@@ -108,7 +108,7 @@ fixture& policy_of(std::size_t n) {
 }
 
 // Requests that hit rules spread over the whole policy (targets from every part of the
-// index), half of them allowed.
+// index); most are allowed, some miss every rule.
 struct request_set {
   std::vector<std::string> targets;
   std::vector<request> requests;
@@ -124,7 +124,7 @@ request_set requests_of(const std::string& kind, std::size_t n) {
     std::string t;
     op o = op::fs_read;
     label_set labels = 0;
-    const std::string k = kind == "mixed" ? std::string{std::array{"path", "dns", "cidr", "tool", "taint"}[i % 5]} : kind;
+    const std::string k = kind == "mixed" ? std::string{std::array{"path", "dns", "cidr", "tool", "taint"}[static_cast<std::size_t>(i % 5)]} : kind;
     if (k == "path") {
       const auto j = pick(fs) & ~std::size_t{3};
       t = i % 2 ? "/srv/app" + std::to_string(j) + "/bin/server" : "/data/u" + std::to_string(j + 1) + "/today.log";
