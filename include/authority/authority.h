@@ -669,7 +669,8 @@ typedef struct authority_response {
 } authority_response;
 
 /* Runs one request frame through the gate. Returns response->reason: 0 when the effect
- * was allowed and ran without error. A frame that does not decode is refused with its
+ * was allowed and ran without error (INVALID_ARGUMENT, response untouched, when an
+ * object is not initialized or a pointer is missing). A frame that does not decode is refused with its
  * decoding error and logged as an agent fault (op 0, request_hash = SHA-256 of the
  * frame). A policy.update frame's payload becomes the policy in force: its bytes must
  * stay alive and unchanged as long as that policy (or its successor's rollback) may be
