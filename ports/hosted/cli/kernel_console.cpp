@@ -70,6 +70,7 @@ void kernel_console::finish() {
 }
 
 void kernel_console::line(std::string_view text) {
+  bytes_ += text.size() + 1;
   if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
   if (auto rest = after_tag(text, protocol::audit_tag)) return audit_line(*rest);
   if (auto rest = after_tag(text, protocol::log_tag)) return log_line(*rest);
@@ -86,14 +87,17 @@ void kernel_console::line(std::string_view text) {
     auto hash = w.size() == 2 ? encoding::hex_decode_exact<32>(w[1]) : encoding::hex_decode_exact<32>("");
     if (w.size() != 2 || !number(w[0]) || !hash) return problem("malformed @head line: " + std::string{text});
     reported_head_ = audit::chain_head{*number(w[0]), *hash};
+    if (workload_start_) workload_bytes_ = bytes_ - *workload_start_;
     if (!verifier_ || verifier_->head() != *reported_head_)
       problem("the kernel's head (seq " + std::string{w[0]} + ") is not the head of the log it streamed");
     return;
   }
   if (auto rest = after_tag(text, protocol::stats_tag)) {
     const auto w = words(*rest);
-    if (w.size() != 2 || !number(w[0]) || !number(w[1])) return problem("malformed @stats line: " + std::string{text});
+    if (w.size() != 3 || !number(w[0]) || !number(w[1]) || !number(w[2]))
+      return problem("malformed @stats line: " + std::string{text});
     elapsed_ns_ = *number(w[1]);
+    console_ns_ = *number(w[2]);
     return;
   }
   if (!text.empty() && text[0] == '@') return problem("unknown protocol line: " + std::string{text.substr(0, 40)});
@@ -122,6 +126,7 @@ void kernel_console::audit_line(std::string_view payload) {
     return problem("audit entry " + std::to_string(seq) + " does not verify: " + std::string{name_of(checked.code())});
   stream_.insert(stream_.end(), frame->begin(), frame->end());
   entries_.push_back(audit::decode_record(read->payload)->value);
+  if (entries_.size() == 1) workload_start_ = bytes_;  // the boot's policy_change is not the workload's
 }
 
 void kernel_console::decision_line(std::string_view rest) {

@@ -54,6 +54,10 @@ class kernel_console {
   // What the kernel said its head was (@head), and its own timing (@stats).
   std::optional<audit::chain_head> reported_head() const noexcept { return reported_head_; }
   std::optional<std::uint64_t> kernel_elapsed_ns() const noexcept { return elapsed_ns_; }
+  std::uint64_t kernel_console_ns() const noexcept { return console_ns_; }  // of it, on the console
+  // Console bytes from the first audit entry of the workload's first request to @head:
+  // what the kernel streamed (and waited for) while it ran the workload.
+  std::uint64_t workload_bytes() const noexcept { return workload_bytes_; }
   // Everything wrong with the stream: bad lines, frames that do not verify, decisions
   // that do not match their audit entries, a head that differs. Empty when all is well.
   const std::vector<std::string>& problems() const noexcept { return problems_; }
@@ -72,6 +76,10 @@ class kernel_console {
   std::vector<kernel_refusal> refusals_;
   std::optional<audit::chain_head> reported_head_;
   std::optional<std::uint64_t> elapsed_ns_;
+  std::uint64_t console_ns_ = 0;
+  std::uint64_t bytes_ = 0;                    // lines seen so far, with their line ends
+  std::optional<std::uint64_t> workload_start_;  // bytes_ at the policy_change entry's end
+  std::uint64_t workload_bytes_ = 0;
   std::vector<std::string> problems_;
 };
 

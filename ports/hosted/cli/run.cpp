@@ -204,10 +204,14 @@ struct hosted_writer {
   kernel_console* console;
   void operator()(std::string_view s) const { console->feed(s); }
 };
-struct no_drain {
-  void operator()() const noexcept {}  // the stream is in this process: written is delivered
+struct in_process_port {
+  static void drain() noexcept {}  // the stream is in this process: written is delivered
+  static std::uint64_t now_ns() noexcept {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+  }
 };
-using hosted_sink = kernel::console_audit_sink<const hosted_writer, no_drain>;
+using hosted_sink = kernel::console_audit_sink<const hosted_writer, in_process_port>;
 
 int run_in_process(const std::vector<std::uint8_t>& bundle, kernel_console& console) {
   const bytes_view raw{bundle};
@@ -217,11 +221,8 @@ int run_in_process(const std::vector<std::uint8_t>& bundle, kernel_console& cons
   else archive_error = opened.error();
   const hosted_writer writer{&console};
   auto storage = std::make_unique<kernel::enforcement_storage<hosted_sink>>();
-  const auto counter = [] {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
-  };
-  const auto outcome = kernel::enforce_bundle(raw, archive, archive_error, *storage, writer, counter, writer, no_drain{});
+  const auto outcome =
+      kernel::enforce_bundle(raw, archive, archive_error, *storage, writer, &in_process_port::now_ns, writer);
   console.finish();
   return outcome == kernel::enforcement_outcome::enforced ? kernel_ok : kernel_no_policy;
 }
@@ -257,6 +258,8 @@ void write_report(const std::string& path, const run_args& a, int status, const 
   out << "{\"arch\":\"" << a.arch << "\",\"status\":" << status << ",\"audit_ok\":" << (v.ok() ? "true" : "false")
       << ",\"entries\":" << v.count << ",\"head\":\"" << hex(v.head) << "\",\"problems\":" << console.problems().size()
       << ",\"kernel_elapsed_ns\":" << console.kernel_elapsed_ns().value_or(0)
+      << ",\"kernel_console_ns\":" << console.kernel_console_ns()
+      << ",\"workload_console_bytes\":" << console.workload_bytes()
       << ",\"first_decision_ms\":" << (first_decision_ms ? std::to_string(*first_decision_ms) : "null") << ",\"decisions\":[";
   bool first = true;
   for (const auto& d : console.decisions()) {
@@ -418,9 +421,17 @@ int run(const run_args& a) {
     std::cout << "kernel " << a.arch << ": " << (first_decision_ms ? "first decision " : "no decision");
     if (first_decision_ms) std::cout << std::fixed << std::setprecision(0) << *first_decision_ms << " ms after QEMU started";
   }
-  if (const auto ns = console.kernel_elapsed_ns(); ns && *ns > 0 && !console.decisions().empty())
-    std::cout << "; " << static_cast<std::uint64_t>(static_cast<double>(console.decisions().size()) * 1e9 / static_cast<double>(*ns))
-              << " decisions/s inside";
+  if (const auto ns = console.kernel_elapsed_ns(); ns && *ns > 0 && !console.decisions().empty()) {
+    const auto decisions = static_cast<double>(console.decisions().size());
+    const auto rate = [&](std::uint64_t elapsed) {
+      return elapsed == 0 ? std::uint64_t{0} : static_cast<std::uint64_t>(decisions * 1e9 / static_cast<double>(elapsed));
+    };
+    std::cout << "; " << rate(*ns) << " decisions/s inside";
+    if (!hosted_run && console.kernel_console_ns() < *ns)
+      std::cout << "\n  (" << console.workload_bytes() / 1024 << " KiB of console, " << console.kernel_console_ns() * 100 / *ns
+                << "% of the time: every audit frame waits until the UART has sent it; the gate alone: "
+                << rate(*ns - console.kernel_console_ns()) << " decisions/s)";
+  }
   std::cout << "\nstatus " << status << "\n";
   if (!a.report.empty()) write_report(a.report, a, status, console, verification, first_decision_ms);
   return status;

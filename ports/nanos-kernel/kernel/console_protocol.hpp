@@ -12,7 +12,9 @@
 //   @refused <bundle|policy> <error> <field> <offset>
 //                           what was refused at boot and why
 //   @head <entries> <sha256 hex>   the chain's head after the workload
-//   @stats <decisions> <elapsed ns>  the workload's time on the kernel's own counter
+//   @stats <decisions> <elapsed ns> <console ns>
+//                           the workload's time on the kernel's own counter, and how
+//                           much of it went to the console (frames until drained, lines)
 //
 // Nothing an agent controls is written unescaped: targets are %-escaped (every byte
 // outside '!'..'~', and '%'), so a target cannot end a line or forge a protocol line.

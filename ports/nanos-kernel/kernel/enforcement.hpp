@@ -34,31 +34,38 @@
 
 namespace kernel {
 
-// An audit sink that streams each frame as an @audit line; sync() returns once `drain`
-// says the line has left the machine (the UART's transmitter is empty). That is the
-// kernel's "durable": the host holds the entry before the agent hears the answer.
-template <text_writer Writer, class Drain>
+// An audit sink that streams each frame as an @audit line; sync() returns once the
+// port's drain() says the line has left the machine (the UART's transmitter is empty).
+// That is the kernel's "durable": the host holds the entry before the agent hears the
+// answer. Port provides static drain() and now_ns() (a monotonic counter: the sink
+// keeps the time spent streaming, so the cost of durability can be told apart).
+template <text_writer Writer, class Port>
 class console_audit_sink {
  public:
-  console_audit_sink(Writer& out, Drain drain) noexcept : out_(out), drain_(drain) {}
+  explicit console_audit_sink(Writer& out) noexcept : out_(out) {}
   authority::result<void> append(authority::bytes_view frame) noexcept {
+    const std::uint64_t begin = Port::now_ns();
     protocol::write_line(out_, protocol::audit_tag, frame);
     ++frames_;
+    busy_ns_ += Port::now_ns() - begin;
     return authority::success();
   }
   authority::result<void> sync() noexcept {
-    drain_();
+    const std::uint64_t begin = Port::now_ns();
+    Port::drain();
     ++syncs_;
+    busy_ns_ += Port::now_ns() - begin;
     return authority::success();
   }
   std::uint64_t frames() const noexcept { return frames_; }
   std::uint64_t syncs() const noexcept { return syncs_; }
+  std::uint64_t busy_ns() const noexcept { return busy_ns_; }  // in append and sync
 
  private:
   Writer& out_;
-  Drain drain_;
   std::uint64_t frames_ = 0;
   std::uint64_t syncs_ = 0;
+  std::uint64_t busy_ns_ = 0;
 };
 
 // The bundle's members, checked.
@@ -100,6 +107,7 @@ struct run_summary {
   std::uint64_t decisions = 0;
   std::uint64_t allowed = 0;
   std::uint64_t elapsed_ns = 0;  // on the caller's counter
+  std::uint64_t console_ns = 0;  // of it: streaming audit frames (with their drains) and @decision lines
   authority::audit::chain_head head{};
 };
 
@@ -179,19 +187,23 @@ class enforcement {
   template <text_writer W, class Counter>
   run_summary run(authority::bytes_view workload, W& out, Counter&& now_ns) noexcept {
     run_summary s;
+    const std::uint64_t sink_busy = sink_busy_ns();
     const std::uint64_t begin = now_ns();
     for (authority::bundle::frame_cursor frames{workload}; !frames.done();) {
       const served_request served = service_.handle(*session_, frames.next());
+      const std::uint64_t written = now_ns();
       protocol::write_decision(out, served.request.seq, served.request.target, served.answer);
+      s.console_ns += now_ns() - written;
       ++s.decisions;
       s.allowed += served.answer.allow;
     }
     s.elapsed_ns = now_ns() - begin;
+    s.console_ns += sink_busy_ns() - sink_busy;
     s.head = log_.head();
     char hex[64];
     (void)authority::encoding::hex_encode(s.head.hash, hex);
     format_to(out, "{} {} {}\n", protocol::head_tag, s.head.seq, std::string_view{hex, sizeof hex});
-    format_to(out, "{} {} {}\n", protocol::stats_tag, s.decisions, s.elapsed_ns);
+    format_to(out, "{} {} {} {}\n", protocol::stats_tag, s.decisions, s.elapsed_ns, s.console_ns);
     return s;
   }
 
@@ -201,6 +213,13 @@ class enforcement {
   authority::executors::memory_executor& executor() noexcept { return executor_; }
 
  private:
+  std::uint64_t sink_busy_ns() noexcept {
+    if constexpr (requires(Sink& sink) { sink.busy_ns(); })
+      return log_.output().busy_ns();
+    else
+      return 0;
+  }
+
   authority::result<void> seed_files(const cpio::archive& a) noexcept {
     authority::result<void> seeded = authority::success();
     a.for_each([&](const cpio::entry& e) {
@@ -295,9 +314,11 @@ enforcement_outcome enforce_bundle(authority::bytes_view raw, const std::optiona
               authority::name_of(e.code), e.field, e.offset);
   }
   const auto s = enforcer.run(parts->workload, out, now_ns);
-  const std::uint64_t per_second = s.elapsed_ns == 0 ? 0 : s.decisions * authority::ns_per_s / s.elapsed_ns;
+  const auto per_second = [&](std::uint64_t ns) { return ns == 0 ? 0 : s.decisions * authority::ns_per_s / ns; };
   format_to(out, "gate: {} decisions ({} allowed) in {} us: {} decisions/s; audit log {} entries\n", s.decisions,
-            s.allowed, s.elapsed_ns / 1000, per_second, s.head.seq);
+            s.allowed, s.elapsed_ns / 1000, per_second(s.elapsed_ns), s.head.seq);
+  format_to(out, "gate: {} us of it on the console (audit frames until drained, decision lines); the rest: {} decisions/s\n",
+            s.console_ns / 1000, per_second(s.elapsed_ns - s.console_ns));
   return enforcer.policy_loaded() ? enforcement_outcome::enforced : enforcement_outcome::no_policy;
 }
 

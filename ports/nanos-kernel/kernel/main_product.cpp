@@ -15,7 +15,11 @@ namespace {
 struct console_writer {
   void operator()(std::string_view s) const noexcept { console_write(s); }
 };
-using serial_sink = console_audit_sink<const console_writer, void (*)() noexcept>;
+struct serial_port {
+  static void drain() noexcept { arch::console_flush(); }
+  static std::uint64_t now_ns() noexcept { return monotonic_clock{}.now_ns(); }
+};
+using serial_sink = console_audit_sink<const console_writer, serial_port>;
 
 const console_writer console{};
 enforcement_storage<serial_sink> storage;  // ~400 KiB: .bss, never the stack
@@ -26,9 +30,8 @@ int run(environment& env) noexcept {
   // No bundle at all is refused like a bad one: there is nothing to enforce.
   const auto archive_error =
       env.bundle_bytes.empty() ? authority::make_error(authority::errc::not_found, "bundle") : env.bundle_error;
-  const monotonic_clock counter;
-  const auto outcome = enforce_bundle(env.bundle_bytes, env.bundle, archive_error, storage, console,
-                                      [&] { return counter.now_ns(); }, console, &arch::console_flush);
+  const auto outcome =
+      enforce_bundle(env.bundle_bytes, env.bundle, archive_error, storage, console, &serial_port::now_ns, console);
   return outcome == enforcement_outcome::enforced ? exit_ok : exit_no_policy;
 }
 
