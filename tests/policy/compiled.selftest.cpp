@@ -148,6 +148,28 @@ SELFTEST("policy/store: upgrade needs a higher revision, rollback once, no repla
   ST_CHECK(store.highest_revision() == 2);
 }
 
+SELFTEST("policy/store: stage, then commit, so a change can be logged before it takes effect") {
+  const fixture f;
+  ST_REQUIRE(f.ok);
+  policy_store store;
+  auto staged = store.stage(blobs::kernel_blob, f.keys, now);
+  ST_REQUIRE(staged.ok());
+  ST_CHECK(staged->change.to_revision == 1 && staged->change.from_revision == 0);
+  ST_CHECK(!store.current().valid());  // nothing changed yet
+  ST_CHECK(store.evaluate({op::fs_read, "/usr/x"}).reason == errc::no_policy);
+  auto applied = store.commit(*staged);
+  ST_REQUIRE(applied.ok());
+  ST_CHECK(store.current().revision() == 1);
+  ST_CHECK(store.commit(*staged).code() == errc::policy_rollback);  // not twice
+  auto newer = store.stage(blobs::kernel_v2_blob, f.keys, now);
+  ST_REQUIRE(newer.ok());
+  ST_CHECK(newer->change.from_revision == 1);
+  ST_CHECK(store.stage(blobs::kernel_blob, f.keys, now).code() == errc::policy_rollback);
+  // A staged change that is never committed (logging failed) leaves the store as it was.
+  ST_CHECK(store.current().revision() == 1);
+  ST_CHECK(store.highest_revision() == 1);
+}
+
 SELFTEST("policy/deny snippets in the kernel") {
   const fixture f;
   ST_REQUIRE(f.ok);
