@@ -47,10 +47,10 @@ struct rule_def {
   rule_origin origin = rule_origin::fs_allow;
   op_set ops = 0;
   std::optional<pattern::syntax> syntax;
-  std::string pattern;
+  std::string_view pattern;  // views of the AST's text (or of the built-in profiles)
   str_ref pattern_ref;  // where the pattern is in the strings section
   pt::source_location loc;
-  std::string detail;
+  std::string_view detail;
   pattern::specificity_t specificity = 0;
   std::uint64_t a = 0, b = 0;
   std::optional<pattern::net_pattern> net;  // net syntax: parsed once
@@ -283,7 +283,7 @@ class compiler {
 
   // ---- rules ----
   rule_def& add(rule_kind kind, rule_origin origin, op_set ops, std::optional<pattern::syntax> syntax,
-                const std::string& text, const pt::source_location& loc) {
+                std::string_view text, const pt::source_location& loc) {
     rule_def r;
     r.kind = kind;
     r.origin = origin;
@@ -295,7 +295,7 @@ class compiler {
       if (auto ok = pattern::validate(*syntax, text); !ok) {
         const auto e = ok.error();
         fail(e.code, e.field, loc,
-             "invalid " + std::string{syntax_word(*syntax)} + " \"" + text + "\" (" + std::string{name_of(e.code)} +
+             "invalid " + std::string{syntax_word(*syntax)} + " \"" + std::string{text} + "\" (" + std::string{name_of(e.code)} +
                  " in " + std::string{e.field} + " at offset " + std::to_string(e.offset) + ")");
       }
       r.specificity = pattern::specificity(*syntax, text);
@@ -349,6 +349,10 @@ class compiler {
     return syntax;
   }
 
+  static std::string_view target_text(const std::optional<std::string>& target) {
+    return target ? std::string_view{*target} : std::string_view{};
+  }
+
   void collect_rules() {
     std::size_t expected = p_.fs.allow.size() + p_.fs.deny.size() + p_.net.dns.size() + p_.net.allow.size() +
                            p_.net.deny.size() + p_.tools.allow.size() + p_.tools.deny.size() + p_.wasm.modules.size() +
@@ -368,7 +372,7 @@ class compiler {
       for (const auto& g : *grants) {
         const op_set ops = static_cast<op_set>((g.read ? op_bit(op::fs_read) : 0) |
                                                (g.write ? op_bit(op::fs_write) : 0) | (g.exec ? op_bit(op::fs_exec) : 0));
-        add(rule_kind::allow, rule_origin::profile, ops, pattern::syntax::path, std::string{g.path}, ref.loc).detail =
+        add(rule_kind::allow, rule_origin::profile, ops, pattern::syntax::path, g.path, ref.loc).detail =
             ref.name;
       }
     }
@@ -401,13 +405,13 @@ class compiler {
     for (const auto& s : p_.taint.sources) {
       const auto syntax = taint_syntax(s.effect, s.target, s.loc);
       const label_set bit = label_bit(s.label, s.loc);
-      add(rule_kind::source, rule_origin::taint_source, s.effect.kinds, syntax, s.target.value_or(""), s.loc).a = bit;
+      add(rule_kind::source, rule_origin::taint_source, s.effect.kinds, syntax, target_text(s.target), s.loc).a = bit;
     }
     for (const auto& s : p_.taint.sinks) {
       const auto syntax = taint_syntax(s.effect, s.target, s.loc);
       const label_set denied = label_bits(s.deny, s.loc);
       if (denied == 0) fail(errc::invalid_argument, "deny", s.loc, "a sink must deny at least one label");
-      add(rule_kind::sink, rule_origin::taint_sink, s.effect.kinds, syntax, s.target.value_or(""), s.loc).a = denied;
+      add(rule_kind::sink, rule_origin::taint_sink, s.effect.kinds, syntax, target_text(s.target), s.loc).a = denied;
     }
     for (const auto& s : p_.taint.sanitizers) {
       const label_set removes = label_bits(s.removes, s.loc), adds = label_bits(s.adds, s.loc);
