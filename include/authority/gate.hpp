@@ -186,6 +186,10 @@ struct gate_parts {
   capability::verifier* verifier = nullptr;
   policy::policy_store* policies = nullptr;
   const capability::key_ring* keys = nullptr;  // verifies policy.update blobs
+  // Where policy.update keeps the blobs it accepts (the store holds views): three slots,
+  // so that the current and the previous policy stay intact while a new one loads. No
+  // slots: policy.update fails with capacity_exceeded.
+  std::array<mutable_bytes, 3> policy_slots{};
 };
 
 // The budget a policy declares: absent entries are not limited by this policy; 0 means 0.
@@ -390,25 +394,26 @@ class gate {
     return out;
   }
 
-  // Makes `blob` the policy in force (it must verify and carry a higher revision) and
-  // logs the change before it takes effect; a change that cannot be logged is undone.
+  // Makes `blob` the policy in force (it must verify and carry a higher revision) after
+  // logging the change: stage → durable policy_change entry → commit. If the log fails
+  // nothing changes and the gate closes. The caller keeps `blob` alive while it is in
+  // force (policy.update copies its argument into gate_parts::policy_slots first).
   result<policy::policy_change> load_policy(bytes_view blob) noexcept {
     const time_ns now = clock_.now_ns();
     gate_detail::lock_guard<Lock> guard(lock_);
-    AUTHORITY_TRY_ASSIGN(auto change, parts_.policies->load(blob, *parts_.keys, now));
+    AUTHORITY_TRY_ASSIGN(const auto staged, parts_.policies->stage(blob, *parts_.keys, now));
     audit::record event{};
     event.kind = audit::entry_kind::policy_change;
     event.decision = audit::verdict::allow;
     event.op = static_cast<std::uint16_t>(effect::policy_update);
     event.time = now;
-    event.request_hash = change.from_hash;
-    event.policy_hash = change.to_hash;
+    event.request_hash = staged.change.from_hash;
+    event.policy_hash = staged.change.to_hash;
     if (auto logged = log_.append_durable(event); !logged) {
-      (void)parts_.policies->rollback();
       close(logged.error());
       return logged.error();
     }
-    return change;
+    return parts_.policies->commit(staged);
   }
 
   // The agent's "why was I denied?".
@@ -530,9 +535,26 @@ class gate {
            e == errc::limit_exceeded;
   }
 
+  // policy.update: the blob is copied into a slot that neither the current nor the
+  // previous policy uses, because the store keeps views and the request's bytes are the
+  // agent's.
   effect_result update_policy(const effect_request& req) noexcept {
     effect_result r;
-    if (auto change = load_policy(req.payload); !change) r.status = change.code();
+    mutable_bytes* free_slot = nullptr;
+    for (auto& slot : parts_.policy_slots) {
+      const bool in_use = slot.data() == parts_.policies->current().bytes().data() ||
+                          slot.data() == parts_.policies->previous().bytes().data();
+      if (!in_use && slot.size() >= req.payload.size()) {
+        free_slot = &slot;
+        break;
+      }
+    }
+    if (free_slot == nullptr) {
+      r.status = errc::capacity_exceeded;
+      return r;
+    }
+    for (std::size_t i = 0; i < req.payload.size(); ++i) (*free_slot)[i] = req.payload[i];
+    if (auto change = load_policy(free_slot->first(req.payload.size())); !change) r.status = change.code();
     return r;
   }
 

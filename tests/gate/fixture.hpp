@@ -88,6 +88,7 @@ struct gate_world {
   manual_clock clock{t0};
   counter_entropy entropy;
   std::unique_ptr<gate<audit::chain<Sink>, recording_executor<Sink>, manual_clock>> g;
+  std::vector<byte> policy_slot_storage = std::vector<byte>(3 * 65536);
   std::unique_ptr<budget::basic_account<64>> account;
   std::unique_ptr<session<64>> s;
   std::uint64_t seq = 0;
@@ -96,8 +97,10 @@ struct gate_world {
     capability::key_secret secret{};
     for (std::size_t i = 0; i < secret.size(); ++i) secret[i] = static_cast<byte>(i + 1);
     (void)keys.add_active(1, secret, t0);
-    g = std::make_unique<gate<audit::chain<Sink>, recording_executor<Sink>, manual_clock>>(
-        gate_parts{&verifier, &policies, &keys}, log, executor, clock, mode);
+    gate_parts parts{&verifier, &policies, &keys};
+    for (std::size_t i = 0; i < 3; ++i) parts.policy_slots[i] = mutable_bytes(policy_slot_storage).subspan(i * 65536, 65536);
+    g = std::make_unique<gate<audit::chain<Sink>, recording_executor<Sink>, manual_clock>>(parts, log, executor, clock,
+                                                                                          mode);
     new_session(budget::limits::all_unlimited());
   }
 
