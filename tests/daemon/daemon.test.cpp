@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 
@@ -259,4 +260,45 @@ TEST_CASE("at max_connections it stops accepting until one closes", "[daemon]") 
   ::setsockopt(second.fd, SOL_SOCKET, SO_RCVTIMEO, &long_wait, sizeof long_wait);
   CHECK(contains(second.read_line(), R"("op":"hello")"));
   CHECK(contains(second.read_line(), R"("id":2,"ok":true)"));
+}
+
+TEST_CASE("every line, however mangled, gets exactly one answer and the connection lives on", "[daemon]") {
+  workspace w;
+  const std::string cap = w.mint(capability::cap_type::fs, "/**");
+  running r{w.options};
+  line_client c{w.options.socket_path};
+  REQUIRE(contains(c.ask(R"({"op":"hello","agent":"fuzz","run":"0123456789abcdef0123456789abcdef"})"), R"("ok":true)"));
+  const std::string valid = R"({"op":"authorize","id":1,"request":{"effect":"fs.read","target":"/data/a","cap":")" + cap +
+                            R"(","labels":["untrusted"],"cost":{"file_bytes":5}}})";
+  std::mt19937 rng(42);
+  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  std::size_t errors = 0, decisions = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string line;
+    if (i % 3 == 0) {  // random bytes
+      line.resize(1 + pick(300));
+      for (auto& ch : line) ch = static_cast<char>(rng() & 0xff);
+    } else {  // a valid request with a few bytes flipped, inserted or deleted
+      line = valid;
+      for (std::size_t k = 1 + pick(4); k > 0; --k) {
+        const std::size_t at = pick(line.size());
+        switch (pick(3)) {
+          case 0: line[at] = static_cast<char>(rng() & 0xff); break;
+          case 1: line.insert(at, 1, "{}[]\",:\\0a\x80"[pick(12)]); break;
+          default: line.erase(at, 1);
+        }
+      }
+    }
+    for (auto& ch : line)
+      if (ch == '\n') ch = ' ';
+    if (line.find_first_not_of(" \t\r") == std::string::npos) line = "x";  // blank lines get no answer
+    const std::string answer = c.ask(line);
+    REQUIRE(answer.rfind("{\"id\":", 0) == 0);
+    (contains(answer, R"("ok":false)") ? errors : decisions)++;
+  }
+  CHECK(errors + decisions == 3000);
+  CHECK(errors > 1000);
+  CHECK(decisions > 0);
+  CHECK(contains(c.ask(valid), R"("decision":)"));
+  CHECK(r.d->stats().requests == 3002);
 }
