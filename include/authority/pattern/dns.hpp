@@ -153,8 +153,9 @@ constexpr result<host_pattern> parse_host_pattern(std::string_view pattern) noex
   return host_pattern{wildcard ? host_kind::wildcard : host_kind::exact, without_trailing_dot(name)};
 }
 
-// For a `host` that validate_hostname accepted.
-constexpr bool host_matches_valid(const host_pattern& pattern, std::string_view host) noexcept {
+// False when `host` is not a valid host name.
+constexpr bool host_matches(const host_pattern& pattern, std::string_view host) noexcept {
+  if (!validate_hostname(host).ok()) return false;
   const auto h = without_trailing_dot(host);
   switch (pattern.kind) {
     case host_kind::any: return true;
@@ -171,11 +172,6 @@ constexpr bool host_matches_valid(const host_pattern& pattern, std::string_view 
     }
   }
   return false;
-}
-
-// False when `host` is not a valid host name.
-constexpr bool host_matches(const host_pattern& pattern, std::string_view host) noexcept {
-  return validate_hostname(host).ok() && host_matches_valid(pattern, host);
 }
 
 // Exact: true when every host `child` matches, `parent` matches.

@@ -209,7 +209,7 @@ constexpr bool match_with(std::string_view pattern, std::string_view text, glob_
 constexpr bool literal_equal(std::string_view a, std::string_view b, glob_work& work) noexcept {
   if (a.size() != b.size()) return false;
   work.steps += a.size();
-  return a == b;  // memcmp at run time
+  return detail::same_bytes(a, b);
 }
 
 constexpr bool literal_prefix(std::string_view prefix, std::string_view text, glob_work& work) noexcept {
@@ -429,7 +429,7 @@ constexpr result<void> validate_path_glob(std::string_view p) noexcept {
     if (i < p.size() && p[i] == '\0') return at(errc::invalid_pattern, "pattern", i);
     const auto segment = detail::slice(p, start, i);
     if (start > 0 && i < p.size() && segment.empty()) return at(errc::invalid_pattern, "pattern", i);
-    if (segment == "." || segment == "..") return at(errc::invalid_pattern, "pattern", start);
+    if (detail::is_dot(segment) || detail::is_dot_dot(segment)) return at(errc::invalid_pattern, "pattern", start);
     if (i == p.size()) return success();
   }
 }

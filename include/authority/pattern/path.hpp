@@ -61,6 +61,22 @@ constexpr std::size_t find_either(std::string_view s, std::size_t from, char a, 
   return from;
 }
 
+constexpr bool is_dot(std::string_view segment) noexcept { return segment.size() == 1 && segment[0] == '.'; }
+constexpr bool is_dot_dot(std::string_view segment) noexcept {
+  return segment.size() == 2 && segment[0] == '.' && segment[1] == '.';
+}
+
+// Equal bytes; memcmp at run time.
+constexpr bool same_bytes(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  if (std::is_constant_evaluated()) {
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
+  return a.empty() || __builtin_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 constexpr std::size_t find_byte(std::string_view s, std::size_t from, char c) noexcept {
   return find_either(s, from, c, c);
 }
@@ -121,7 +137,7 @@ constexpr bool is_canonical_path(std::string_view path) noexcept {
     i = detail::segment_end(path, start);
     if (i < path.size() && path[i] == '\0') return false;
     const auto seg = detail::slice(path, start, i);
-    if (seg.empty() || seg == "." || seg == "..") return false;
+    if (seg.empty() || detail::is_dot(seg) || detail::is_dot_dot(seg)) return false;
     if (i == path.size()) return true;
   }
 }
@@ -136,8 +152,8 @@ class canonical_writer {
       : out_(out), limit_(out.size() < max_path_length ? out.size() : max_path_length) {}
 
   constexpr void add(std::string_view segment, std::string_view field, std::size_t offset) noexcept {
-    if (segment == ".") return;
-    if (segment == "..") {
+    if (is_dot(segment)) return;
+    if (is_dot_dot(segment)) {
       if (overflowed_ > 0) {
         --overflowed_;
       } else {

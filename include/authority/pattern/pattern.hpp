@@ -80,23 +80,15 @@ constexpr bool matches(syntax s, std::string_view pattern, std::string_view targ
 }
 
 // matches() for a pattern that validate() accepted and a target that validate_target()
-// accepted, without checking either again: for callers that validated once, such as the
-// capability verifier (resource patterns are validated when a token is decoded). The
-// answer for anything else is unspecified (but memory-safe).
+// accepted, without checking path and name globs or targets again: for callers that
+// validated once, such as the capability verifier (resource patterns are validated when
+// a token is decoded). The answer for anything else is unspecified (but memory-safe).
 constexpr bool matches_valid(syntax s, std::string_view pattern, std::string_view target) noexcept {
   switch (s) {
     case syntax::path: return glob_match(pattern, target, glob_flavor::path);
     case syntax::name: return glob_match(pattern, target, glob_flavor::name);
-    case syntax::host: {
-      auto p = parse_host_pattern(pattern);
-      return p.ok() && host_matches_valid(*p, target);
-    }
-    case syntax::net: {
-      auto p = parse_net_pattern(pattern);
-      if (!p) return false;
-      auto t = parse_net_target(target);
-      return t.ok() && net_matches(*p, *t);
-    }
+    case syntax::host:  // host and net patterns are parsed either way; that checks the target too
+    case syntax::net: return matches(s, pattern, target);
   }
   return false;
 }
