@@ -362,11 +362,17 @@ inline result<compiled_policy> detail::decode(bytes_view blob, bool check_mac, c
       (settings[0] == 0 && load_le64(settings.data() + 8) != 0))
     return c.fail(errc::invalid_encoding, "settings", settings.data());
 
-  for (std::uint32_t i = 0; i < p.count(section::versions); ++i) {
-    const byte* v = p.record(section::versions, i);
-    if (load_le32(v + 4) == 0 || !c.range_ok(v, p.count(section::version_terms)))
-      return c.fail(errc::out_of_range, "version", v);
-  }
+  // Version constraints and port sets: non-empty ranges of their term / range records.
+  const struct {
+    section ranges, items;
+    std::string_view field;
+  } range_sections[] = {{section::versions, section::version_terms, "version"},
+                        {section::port_sets, section::port_ranges, "port set"}};
+  for (const auto& rs : range_sections)
+    for (std::uint32_t i = 0; i < p.count(rs.ranges); ++i) {
+      const byte* r = p.record(rs.ranges, i);
+      if (load_le32(r + 4) == 0 || !c.range_ok(r, p.count(rs.items))) return c.fail(errc::out_of_range, rs.field, r);
+    }
   for (std::uint32_t i = 0; i < p.count(section::version_terms); ++i) {
     const byte* t = p.record(section::version_terms, i);
     const auto parts = t[1];
@@ -376,11 +382,6 @@ inline result<compiled_policy> detail::decode(bytes_view blob, bool check_mac, c
       ok = k < parts ? part <= max_version_part : part == 0;
     }
     if (!ok) return c.fail(errc::invalid_encoding, "version term", t);
-  }
-  for (std::uint32_t i = 0; i < p.count(section::port_sets); ++i) {
-    const byte* s = p.record(section::port_sets, i);
-    if (load_le32(s + 4) == 0 || !c.range_ok(s, p.count(section::port_ranges)))
-      return c.fail(errc::out_of_range, "port set", s);
   }
   for (std::uint32_t i = 0; i < p.count(section::port_ranges); ++i) {
     const byte* r = p.record(section::port_ranges, i);

@@ -99,139 +99,75 @@ class text_writer {
 
 }  // namespace suggest_detail
 
+namespace suggest_detail {
+
+// The snippet around the quoted target, per op, for the ops whose grant is one string.
+// JSON ends with "]}}"; TOML's tail ends the table.
+struct plain_grant {
+  std::string_view json_head, toml_head, toml_tail;
+};
+
+constexpr plain_grant plain_grants[op_count] = {
+    {R"({"fs": {"read": [)", "[[fs.allow]]\npath = ", "\nread = true\n"},
+    {R"({"fs": {"write": [)", "[[fs.allow]]\npath = ", "\nwrite = true\n"},
+    {R"({"fs": {"exec": [)", "[[fs.allow]]\npath = ", "\nexec = true\n"},
+    {R"({"net": {"dns": [)", "[[dns.allow]]\npattern = ", "\n"},
+    {R"({"net": {"connect": [)", "[[net.allow]]\npattern = ", "\nconnect = true\n"},
+    {R"({"net": {"bind": [)", "[[net.allow]]\npattern = ", "\nbind = true\n"},
+    {R"({"net": {"listen": [)", "[[net.allow]]\npattern = ", "\nlisten = true\n"},
+    {R"({"tools": {"allow": [)", "[[tools.allow]]\nname = ", "\n"},
+    {R"({"wasm": {"modules": [)", "[[wasm.allow]]\nmodule = ", "\n"},
+    {R"({"wasm": {"hostcalls": [)", "[[wasm.hostcalls]]\nname = ", "\n"},
+    {R"({"infer": {"models": [)", "[[inference.allow]]\nmodel = ", "\n"},
+    {R"({"spawn": {"allow": [)", "[spawn]\nallow = [", "]\n"},
+};
+
+}  // namespace suggest_detail
+
 // JSON: one line, e.g. {"fs": {"read": ["/etc/hosts"]}}. TOML: a table, one key per
 // line, ending in a newline. A tool version that is a valid version becomes "=V"; infer
 // tokens become the model's max_tokens. Errors: invalid_argument (unknown op),
 // invalid_encoding (a target that is not UTF-8 cannot be written in a policy),
 // capacity_exceeded (`out` too small; 2 * target size + 128 bytes always suffice).
 constexpr result<std::string_view> suggest_snippet(const request& r, source_format f, std::span<char> out) noexcept {
+  const auto index = static_cast<std::size_t>(r.kind);
+  if (index >= op_count) return make_error(errc::invalid_argument, "op");
+  const auto& grant = suggest_detail::plain_grants[index];
   suggest_detail::text_writer w{out};
-  const bool json = f == source_format::json;
+  // Tools with a known version and models with a token count need a second key.
   const bool versioned = r.kind == op::tool_call && !r.version.empty() && parse_version(r.version).ok();
-  switch (r.kind) {
-    case op::fs_read:
-    case op::fs_write:
-    case op::fs_exec: {
-      const std::string_view access = r.kind == op::fs_read ? "read" : r.kind == op::fs_write ? "write" : "exec";
-      if (json) {
-        w.raw("{\"fs\": {\"");
-        w.raw(access);
-        w.raw("\": [");
-        w.quoted(r.target);
-        w.raw("]}}");
+  const bool limited = r.kind == op::infer && r.tokens > 0;
+  if (f == source_format::json) {
+    w.raw(grant.json_head);
+    if (versioned || limited) {
+      w.raw(versioned ? "{\"name\": " : "{\"model\": ");
+      w.quoted(r.target);
+      if (versioned) {
+        w.raw(", \"version\": \"=");
+        w.raw(r.version);
+        w.raw("\"}");
       } else {
-        w.raw("[[fs.allow]]\npath = ");
-        w.quoted(r.target);
-        w.raw("\n");
-        w.raw(access);
-        w.raw(" = true\n");
+        w.raw(", \"max_tokens\": ");
+        w.number(r.tokens);
+        w.raw("}");
       }
-      break;
+    } else {
+      w.quoted(r.target);
     }
-    case op::net_dns:
-      if (json) {
-        w.raw("{\"net\": {\"dns\": [");
-        w.quoted(r.target);
-        w.raw("]}}");
-      } else {
-        w.raw("[[dns.allow]]\npattern = ");
-        w.quoted(r.target);
-        w.raw("\n");
-      }
-      break;
-    case op::net_connect:
-    case op::net_bind:
-    case op::net_listen: {
-      const std::string_view access = r.kind == op::net_connect ? "connect" : r.kind == op::net_bind ? "bind" : "listen";
-      if (json) {
-        w.raw("{\"net\": {\"");
-        w.raw(access);
-        w.raw("\": [");
-        w.quoted(r.target);
-        w.raw("]}}");
-      } else {
-        w.raw("[[net.allow]]\npattern = ");
-        w.quoted(r.target);
-        w.raw("\n");
-        w.raw(access);
-        w.raw(" = true\n");
-      }
-      break;
+    w.raw("]}}");
+  } else {
+    w.raw(grant.toml_head);
+    w.quoted(r.target);
+    w.raw(grant.toml_tail);
+    if (versioned) {
+      w.raw("version = \"=");
+      w.raw(r.version);
+      w.raw("\"\n");
+    } else if (limited) {
+      w.raw("max_tokens = ");
+      w.number(r.tokens);
+      w.raw("\n");
     }
-    case op::tool_call:
-      if (json) {
-        w.raw("{\"tools\": {\"allow\": [");
-        if (versioned) {
-          w.raw("{\"name\": ");
-          w.quoted(r.target);
-          w.raw(", \"version\": \"=");
-          w.raw(r.version);
-          w.raw("\"}");
-        } else {
-          w.quoted(r.target);
-        }
-        w.raw("]}}");
-      } else {
-        w.raw("[[tools.allow]]\nname = ");
-        w.quoted(r.target);
-        w.raw("\n");
-        if (versioned) {
-          w.raw("version = \"=");
-          w.raw(r.version);
-          w.raw("\"\n");
-        }
-      }
-      break;
-    case op::wasm_call:
-    case op::wasm_hostcall: {
-      const bool module = r.kind == op::wasm_call;
-      if (json) {
-        w.raw(module ? "{\"wasm\": {\"modules\": [" : "{\"wasm\": {\"hostcalls\": [");
-        w.quoted(r.target);
-        w.raw("]}}");
-      } else {
-        w.raw(module ? "[[wasm.allow]]\nmodule = " : "[[wasm.hostcalls]]\nname = ");
-        w.quoted(r.target);
-        w.raw("\n");
-      }
-      break;
-    }
-    case op::infer:
-      if (json) {
-        w.raw("{\"infer\": {\"models\": [");
-        if (r.tokens > 0) {
-          w.raw("{\"model\": ");
-          w.quoted(r.target);
-          w.raw(", \"max_tokens\": ");
-          w.number(r.tokens);
-          w.raw("}");
-        } else {
-          w.quoted(r.target);
-        }
-        w.raw("]}}");
-      } else {
-        w.raw("[[inference.allow]]\nmodel = ");
-        w.quoted(r.target);
-        w.raw("\n");
-        if (r.tokens > 0) {
-          w.raw("max_tokens = ");
-          w.number(r.tokens);
-          w.raw("\n");
-        }
-      }
-      break;
-    case op::spawn:
-      if (json) {
-        w.raw("{\"spawn\": {\"allow\": [");
-        w.quoted(r.target);
-        w.raw("]}}");
-      } else {
-        w.raw("[spawn]\nallow = [");
-        w.quoted(r.target);
-        w.raw("]\n");
-      }
-      break;
-    default: return make_error(errc::invalid_argument, "op");
   }
   return w.finish();
 }
