@@ -86,11 +86,6 @@ struct completion {
 
 std::string errno_text(int e) { return std::strerror(e); }
 
-template <class T>
-file_result<T> failure(errc code, std::string message) {
-  return {std::nullopt, file_error{make_error(code), std::move(message)}};
-}
-
 // The socket's directory must not let anyone else replace or pre-create the socket.
 file_result<bool> check_socket_directory(const std::string& socket_path) {
   const auto slash = socket_path.rfind('/');

@@ -52,11 +52,6 @@ struct shared_hold {
   writer_first_lock& l_;
 };
 
-template <class T>
-file_result<T> failure(errc code, std::string message) {
-  return {std::nullopt, file_error{make_error(code), std::move(message)}};
-}
-
 std::string hex(bytes_view b) {
   std::string out(2 * b.size(), '0');
   (void)encoding::hex_encode(b, std::span<char>{out.data(), out.size()});
@@ -69,7 +64,7 @@ std::string code_text(errc e) {
   return std::string(name_of(e)) + " (" + std::to_string(static_cast<unsigned>(e)) + ")";
 }
 
-// Is this the first line of a well-formed error explanation for a token decode failure.
+// "bad_magic (104): input does not start with the expected magic [field prefix, offset 0]"
 std::string explain_error(const error& e) {
   std::string s = code_text(e.code) + ": " + std::string(authority::describe(e.code));
   if (!e.field.empty()) s += " [field " + std::string(e.field) + ", offset " + std::to_string(e.offset) + "]";

@@ -29,6 +29,12 @@
 
 namespace authority::hosted::daemon_detail {
 
+// A failure with a message saying what to do next (keyfile.hpp's file_result).
+template <class T>
+file_result<T> failure(errc code, std::string message) {
+  return {std::nullopt, file_error{make_error(code), std::move(message)}};
+}
+
 // The gate's lock: a reference to one mutex (the gate keeps a copy of its Lock).
 struct mutex_ref {
   std::mutex* m = nullptr;
