@@ -317,3 +317,43 @@ TEST_CASE("unknown ops and targets of the wrong shape are refused, not matched")
   CHECK(p->reason(op::tool_call, std::string{"a\0b", 3}) == errc::invalid_argument);
   CHECK(p->reason(op::tool_call, "tab\there") == errc::invalid_argument);
 }
+
+TEST_CASE("bad inputs: pathological globs, ***, ** alone, long inputs") {
+  auto p = load(R"({"fs": {"read": ["/*?*?*?*?b", "/x/***", "**"], "write": ["/w/*"]}})");
+  const std::string long_path = "/" + std::string(pattern::max_path_length - 2, 'a') + "b";
+  CHECK(p->allows(op::fs_read, long_path));           // "/*?*?*?*?b" and "**": linear, no backtracking
+  CHECK(p->allows(op::fs_read, "/x/a/b"));            // *** is **
+  CHECK(p->allows(op::fs_read, "/"));                 // ** alone matches every path
+  CHECK(p->allows(op::fs_write, "/w/file"));
+  CHECK_FALSE(p->allows(op::fs_write, "/w/dir/file"));  // * does not cross '/'
+  auto only_pathological = load(R"({"fs": {"read": ["/*?*?*?*?b"]}})");
+  CHECK_FALSE(only_pathological->allows(op::fs_read, "/" + std::string(pattern::max_path_length - 1, 'a')));
+  CHECK(only_pathological->allows(op::fs_read, "/aaaab"));
+  CHECK_FALSE(only_pathological->allows(op::fs_read, "/aaab"));  // four ? need four characters
+  // The empty pattern is refused before it can mean anything.
+  auto empty = pt::parse(R"({"fs": {"read": [""]}})", pt::format::json, "empty.json");
+  CHECK_FALSE(empty.ok());
+}
+
+TEST_CASE("bad inputs: many slashes, relative paths with and without a working directory, the buffer edge") {
+  auto p = load(R"({"fs": {"read": ["/etc/hosts", "/home/ann/**"]}})");
+  char buffer[pattern::max_path_length];
+  auto slashes = pattern::canonicalize_path("//etc///hosts/", buffer);
+  REQUIRE(slashes.ok());
+  CHECK(p->allows(op::fs_read, *slashes));
+  CHECK(p->reason(op::fs_read, "//etc///hosts") == errc::invalid_path);  // uncanonical input is refused
+  CHECK(pattern::canonicalize_path("notes.txt", buffer).code() == errc::invalid_path);
+  auto with_cwd = pattern::canonicalize_path("notes/../todo.txt", buffer, "/home/ann");
+  REQUIRE(with_cwd.ok());
+  CHECK(*with_cwd == "/home/ann/todo.txt");
+  CHECK(p->allows(op::fs_read, *with_cwd));
+  auto escape = pattern::canonicalize_path("../../etc/hosts", buffer, "/home/ann");
+  REQUIRE(escape.ok());
+  CHECK(*escape == "/etc/hosts");  // the path opened, checked as such
+  // At the buffer edge: exactly max_path_length canonicalizes; one more byte is too long.
+  const std::string edge = "/home/ann/" + std::string(pattern::max_path_length - 10, 'x');
+  auto at_edge = pattern::canonicalize_path(edge, buffer);
+  REQUIRE(at_edge.ok());
+  CHECK(p->allows(op::fs_read, *at_edge));
+  CHECK(pattern::canonicalize_path(edge + "x", buffer).code() == errc::too_long);
+}
