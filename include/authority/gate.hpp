@@ -26,6 +26,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -75,6 +76,7 @@ struct effect_request {
 struct effect_result {
   budget::costs actual{};            // metered costs actually incurred
   bytes_view output{};               // the effect's result (hashed into the outcome entry)
+  std::optional<crypto::digest> output_hash{};  // or its SHA-256, when the output is elsewhere
   errc status = errc::ok;            // ok, or why the effect failed
 };
 
@@ -377,7 +379,7 @@ class gate {
     outcome.decision = succeeded ? audit::verdict::allow : audit::verdict::deny;
     outcome.reason = result.status != errc::ok ? result.status : settle;
     fill_identity(outcome, s, clock_.now_ns(), p.request_hash, p.policy_hash);
-    outcome.result_hash = crypto::sha256::hash(result.output);
+    outcome.result_hash = result.output_hash ? *result.output_hash : crypto::sha256::hash(result.output);
     auto outcome_logged = log_.append_durable(outcome);
     if (!outcome_logged) close(outcome_logged.error());
     out.outcome_seq = outcome_logged ? outcome_logged->seq : 0;
@@ -385,7 +387,10 @@ class gate {
     out.reason = result.status != errc::ok ? errc::executor_failed : settle;
     out.result = result;
     if (out.reason != errc::ok) {
+      // The effect was authorized and then failed: no rule or capability is to blame, and
+      // the canonical target may already have been replaced by a later request's.
       denial& d = s.last_denial;
+      d = denial{};
       d.present = true;
       d.op = p.op;
       d.reason = out.reason;

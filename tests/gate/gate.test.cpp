@@ -353,3 +353,30 @@ TEST_CASE("authorize and complete separately: the executor may run elsewhere", "
   CHECK(w.verify_log().ok());
   CHECK(w.entries().size() == 4);
 }
+
+TEST_CASE("a failed completion replaces the last denial whole and may carry a digest", "[gate]") {
+  gate_world<> w;
+  w.load_policy(policy_json);
+  const auto cap = w.mint_all(cap_type::fs, "/**");
+  REQUIRE(w.run("fs.read", "/data/secret/k", cap).reason == errc::denied_by_rule);  // a denial with a rule
+  REQUIRE(w.g->last_denial(*w.s).rule != policy::no_rule);
+  effect_request r;
+  r.op = find_effect("fs.read")->op_code();
+  r.target = "/data/a";
+  r.capability = cap;
+  r.seq = ++w.seq;
+  pending_effect p;
+  const auto authorized = w.g->authorize(*w.s, r, p);
+  REQUIRE(p.authorized());
+  effect_result failed;
+  failed.status = errc::io_error;
+  const auto digest = crypto::sha256::hash(std::string_view{"elsewhere"});
+  failed.output_hash = digest;
+  const auto done = w.g->complete(*w.s, p, failed, authorized);
+  CHECK(done.reason == errc::executor_failed);
+  const auto& d = w.g->last_denial(*w.s);
+  CHECK(d.reason == errc::executor_failed);
+  CHECK(d.rule == policy::no_rule);  // not the earlier denial's rule
+  CHECK(d.target.empty());
+  CHECK(w.entries().back().result_hash == digest);
+}
