@@ -312,6 +312,11 @@ int run(const run_args& a) {
   }
 
   const std::string image = a.kernel.empty() && !hosted_run ? default_kernel_image(a.arch) : a.kernel;
+  if (!hosted_run && access(image.c_str(), R_OK) != 0) {
+    std::cerr << "error: no kernel image " << image << "\n"
+              << "hint: build it with `cmake --build <build dir> --target kernel_" << a.arch << "`, or give --kernel\n";
+    return exit_run_usage;
+  }
   const bool grub = a.arch == "x86_64" && a.boot == "grub";
   std::cout << "authority run: " << a.arch
             << (hosted_run ? " (the kernel's enforcement code in this process)"
