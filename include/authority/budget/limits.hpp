@@ -42,10 +42,11 @@ class limit {
   bool unlimited_ = false;
 };
 
-// One limit per resource kind, as the policy declares them.
+// One limit per resource kind. From a policy: gate.hpp's limits_from_policy (a resource
+// the policy's budgets do not name is not limited by it; 0 means zero).
 class limits {
  public:
-  // Every resource zero: deny by default.
+  // Every resource zero, so a limits object nobody filled in allows nothing.
   constexpr limits() noexcept = default;
   constexpr limits(std::initializer_list<std::pair<resource, limit>> init) noexcept {
     for (const auto& [r, l] : init) set(r, l);
