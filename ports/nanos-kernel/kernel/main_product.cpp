@@ -8,6 +8,7 @@
 #include "console.hpp"
 #include "enforcement.hpp"
 #include "kernel.hpp"
+#include "stack.hpp"
 
 namespace kernel {
 namespace {
@@ -30,8 +31,13 @@ int run(environment& env) noexcept {
   // No bundle at all is refused like a bad one: there is nothing to enforce.
   const auto archive_error =
       env.bundle_bytes.empty() ? authority::make_error(authority::errc::not_found, "bundle") : env.bundle_error;
+  stack::paint_unused();
   const auto outcome =
       enforce_bundle(env.bundle_bytes, env.bundle, archive_error, storage, console, &serial_port::now_ns, console);
+  const std::size_t used = stack::high_water();
+  print("gate: stack high-water mark {} of {} bytes\n", used, stack::size());
+  // A run that went off the stack has scribbled over .bss: its answers mean nothing.
+  if (used >= stack::size() - 64) panic("stack overflow during enforcement ({} bytes)", stack::size());
   return outcome == enforcement_outcome::enforced ? exit_ok : exit_no_policy;
 }
 
