@@ -82,6 +82,14 @@ namespace authority {
   X(executor_failed, 604, "the effect ran and failed")                                     \
   X(pending_approval, 605, "the effect waits for human approval")                          \
   X(abandoned, 606, "the agent went away before reporting the effect's outcome")           \
+  X(bad_address, 607, "a system-call pointer is not the agent's own memory with that access") \
+  X(bad_syscall, 608, "unknown system-call number")                                         \
+  X(agent_page_fault, 609, "the agent touched memory it has not mapped, or without the access") \
+  X(agent_privileged, 610, "the agent ran a privileged instruction or port I/O")            \
+  X(agent_illegal_instruction, 611, "the agent ran an undefined instruction")               \
+  X(agent_arithmetic, 612, "the agent's arithmetic trapped (divide error, FP exception)")   \
+  X(agent_trap, 613, "the agent raised another exception (breakpoint, alignment, ...)")     \
+  X(bad_executable, 614, "the agent's ELF is refused (format, arch, segments, W+X, range)") \
   /* 7xx: platform and ports */                                                            \
   X(io_error, 700, "operating system I/O error")                                           \
   X(entropy_failure, 701, "no randomness available")                                       \

@@ -37,6 +37,10 @@ std::uint64_t counter_hz() noexcept;
 // Leaves QEMU with this status (0 = success); never returns.
 [[noreturn]] void exit(int status) noexcept;
 
+// User mode (agents in ring 3 / EL0 / U-mode, each in its own address space): the
+// functions and types an arch provides for it are declared in user.hpp (functions) and
+// arch/<arch>/arch_user.hpp (address_space, user_context); docs/syscall-abi.md.
+
 // For the deliberate-fault test build: an address that is not mapped, so a load from
 // it must trap with the address reported.
 inline constexpr std::uintptr_t unmapped_address = 0x1'dead'bee0;
