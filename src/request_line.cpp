@@ -40,6 +40,7 @@ request_line_result parse_request_line(std::string_view line) {
   try {
     pt::parse_options options;
     options.max_depth = 4;
+    options.max_string_bytes = 64 * 1024;  // capability tokens and arguments are longer than policy strings
     pt::detail::source_map map{line, "<request>"};
     pt::detail::diagnostics diagnostics{map, 1};
     std::optional<node> root;
@@ -58,17 +59,25 @@ request_line_result parse_request_line(std::string_view line) {
         if (root->members[j].key == key) throw line_error{"duplicate field " + quote(key)};
       if (key == "effect") {
         const auto& name = string_field(value, key);
-        const auto o = policy::op_from_name(name);
-        if (!o) {
+        r.gate_effect = find_effect(std::string_view{name});
+        const auto o = r.gate_effect ? r.gate_effect->judged_by : policy::op_from_name(name);
+        if (!r.gate_effect && !o) {
           std::string known;
-          for (auto n : policy::op_names) known += (known.empty() ? "" : ", ") + std::string{n};
+          for (const auto& e : effect_table) known += (known.empty() ? "" : ", ") + std::string{e.name};
+          for (auto n : policy::op_names)
+            if (!find_effect(n)) known += ", " + std::string{n};
           throw line_error{"unknown effect " + quote(name) + "; effects are " + known};
         }
-        r.effect = *o;
+        r.judged = o.has_value();
+        if (o) r.effect = *o;
         has_effect = true;
       } else if (key == "target") {
         r.target = string_field(value, key);
         has_target = true;
+      } else if (key == "target2") {
+        r.target2 = string_field(value, key);
+      } else if (key == "payload") {
+        r.payload = string_field(value, key);
       } else if (key == "version") {
         r.version = string_field(value, key);
       } else if (key == "tokens") {
@@ -108,6 +117,10 @@ request_line_result parse_request_line(std::string_view line) {
     }
     if (!has_effect) throw line_error{"missing field \"effect\""};
     if (!has_target) throw line_error{"missing field \"target\""};
+    if (r.gate_effect && r.gate_effect->second_path && !r.target2)
+      throw line_error{"missing field \"target2\": " + std::string(r.gate_effect->name) + " needs the destination"};
+    if (r.target2 && !(r.gate_effect && r.gate_effect->second_path))
+      throw line_error{"\"target2\" is only for fs.rename"};
     out.value = std::move(r);
   } catch (const line_error& e) {
     out.error = e.message;

@@ -22,6 +22,7 @@
 #include <boost/hana/size.hpp>
 #include <boost/hana/unpack.hpp>
 
+#include "authority/budget/limits.hpp"
 #include "authority/budget/resource.hpp"
 #include "authority/capability/types.hpp"
 #include "authority/policy/op.hpp"
@@ -198,6 +199,14 @@ constexpr effect_info row_of() noexcept {
   static_assert(decltype(boost::hana::contains(catalog, catalog_detail::key_c<E>))::value,
                 "effect not in the catalog");
   return catalog[catalog_detail::key_c<E>];
+}
+
+// What the gate charges an effect of this kind just for happening (1 of each per-call resource).
+constexpr budget::costs per_call_costs(const effect_info& info) noexcept {
+  budget::costs c;
+  for (std::size_t i = 0; i < budget::resource_count; ++i)
+    if ((info.per_call >> i) & 1u) c.set(static_cast<budget::resource>(i), 1);
+  return c;
 }
 
 constexpr const effect_info* find_effect(std::uint16_t op_code) noexcept {

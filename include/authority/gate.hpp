@@ -194,6 +194,16 @@ struct gate_parts {
   std::array<mutable_bytes, 3> policy_slots{};
 };
 
+// Denials the policy decides (record mode lets these through and logs them).
+constexpr bool is_policy_denial(errc e) noexcept {
+  return e == errc::not_allowed || e == errc::denied_by_rule || e == errc::taint_violation ||
+         e == errc::limit_exceeded;
+}
+// Denials a budget decides.
+constexpr bool is_budget_denial(errc e) noexcept {
+  return e == errc::budget_exceeded || e == errc::deadline_exceeded || e == errc::capacity_exceeded;
+}
+
 // The budget a policy declares: absent entries are not limited by this policy; 0 means 0.
 inline budget::limits limits_from_policy(const policy::compiled_policy& p) noexcept {
   budget::limits out = budget::limits::all_unlimited();
@@ -467,11 +477,11 @@ class gate {
   }
 
   static void add_per_call(const effect_info& info, budget::costs& c) noexcept {
-    for (std::size_t i = 0; i < budget::resource_count; ++i)
-      if (gate_detail::is_set(info.per_call, i)) {
-        const auto r = static_cast<budget::resource>(i);
-        c.set(r, c[r] + 1);
-      }
+    const auto per_call = per_call_costs(info);
+    for (std::size_t i = 0; i < budget::resource_count; ++i) {
+      const auto r = static_cast<budget::resource>(i);
+      c.set(r, c[r] + per_call[r]);
+    }
   }
 
   static budget::costs metered_only(const effect_info& info, const budget::costs& c) noexcept {
@@ -533,11 +543,6 @@ class gate {
     if (!d.allow) return d.reason;
     out.result_labels = d.result_labels;
     return errc::ok;
-  }
-
-  static constexpr bool is_policy_denial(errc e) noexcept {
-    return e == errc::not_allowed || e == errc::denied_by_rule || e == errc::taint_violation ||
-           e == errc::limit_exceeded;
   }
 
   // policy.update: the blob is copied into a slot that neither the current nor the

@@ -71,13 +71,6 @@ std::string explain_error(const error& e) {
   return s;
 }
 
-constexpr bool is_policy_denial(errc e) noexcept {
-  return e == errc::not_allowed || e == errc::denied_by_rule || e == errc::taint_violation ||
-         e == errc::limit_exceeded;
-}
-constexpr bool is_budget_denial(errc e) noexcept {
-  return e == errc::budget_exceeded || e == errc::deadline_exceeded || e == errc::capacity_exceeded;
-}
 
 // The effects the daemon authorizes: every catalog effect a policy section judges.
 std::string offered_effects() {
@@ -145,12 +138,6 @@ reply done(writer& w) {
   return {w.take(), false};
 }
 
-budget::costs per_call_charges(const effect_info& info) {
-  budget::costs c;
-  for (std::size_t i = 0; i < budget::resource_count; ++i)
-    if ((info.per_call >> i) & 1u) c.set(static_cast<budget::resource>(i), 1);
-  return c;
-}
 
 // "cost": {"<resource>": N, ...} → costs (wall time is a deadline, not a cost).
 std::optional<std::string> parse_costs(const value& v, budget::costs& out, std::string_view field) {
@@ -425,20 +412,15 @@ reply service::hello(client& c, const value& req, std::string_view id) {
   return done(w);
 }
 
-// The request object of an authorize line, read by parse_request_line. That parser knows
-// the policy's operations; the gate's catalog has a few more effects (fs.stat, fs.unlink,
-// net.send, …), each judged as one of them (effect_info::judged_by), so the line is parsed
-// as the operation that judges it. target2 (fs.rename) and payload are the gate's own.
+// The request object of an authorize line, read by parse_request_line (the same fields
+// as `authority eval` and agent files); the daemon offers the effects a policy judges.
 namespace {
 
 struct parsed_request {
   const effect_info* info = nullptr;
   request_line line;
-  std::string target2;
-  std::string payload;
   std::string error;
 };
-
 
 parsed_request parse_authorize(const value& req) {
   parsed_request out;
@@ -447,40 +429,14 @@ parsed_request parse_authorize(const value& req) {
     out.error = "missing field \"effect\" in \"request\"; effects are " + offered_effects();
     return out;
   }
-  out.info = find_effect(std::string_view{effect_v->text});
-  if (out.info == nullptr || !out.info->judged_by) {
-    out.error = (out.info == nullptr ? "unknown effect " : "the daemon does not authorize ") + quoted(effect_v->text) +
+  const auto* info = find_effect(std::string_view{effect_v->text});
+  if (info == nullptr || !info->judged_by) {
+    out.error = (info == nullptr ? "unknown effect " : "the daemon does not authorize ") + quoted(effect_v->text) +
                 "; effects are " + offered_effects() + (effect_v->text == "fs.exec" ? " (executing a program is spawn)" : "");
-    out.info = nullptr;
     return out;
   }
-  writer w;
-  w.begin_object();
-  for (const auto& [k, v] : req.members) {
-    if (k == "target2" || k == "payload") {
-      if (v.type != value::kind::string) {
-        out.error = quoted(k) + " must be a string";
-        return out;
-      }
-      (k == "target2" ? out.target2 : out.payload) = v.text;
-      continue;
-    }
-    w.key(k);
-    if (k == "effect")
-      w.string(policy::name_of(*out.info->judged_by));
-    else
-      w.raw(v.source);
-  }
-  w.end_object();
-  if (out.info->second_path && req.find("target2") == nullptr) {
-    out.error = "missing field \"target2\": " + std::string(out.info->name) + " needs the destination path";
-    return out;
-  }
-  if (!out.info->second_path && req.find("target2") != nullptr) {
-    out.error = "\"target2\" is only for fs.rename";
-    return out;
-  }
-  auto line = parse_request_line(w.str());
+  out.info = info;
+  auto line = parse_request_line(req.source);
   if (!line.ok()) {
     out.error = line.error;
     return out;
@@ -494,60 +450,11 @@ parsed_request parse_authorize(const value& req) {
 
 denial_detail service::explain_denial(const client& c, const effect_info& info, const effect_request& r,
                                       std::string_view target, const response& out) const {
-  denial_detail d;
-  d.present = true;
-  d.seq = r.seq;
-  d.op = r.op;
-  d.target = std::string(target);
-  const errc reason = out.reason;
-  d.message = std::string(authority::describe(reason));
-  const auto& p = policies_->current();
-  if (out.rule != policy::no_rule && p.valid()) d.rule = summarize_rule(p, out.rule).location;
-  if (out.needs_capability) {
-    const std::string type{capability::name_of(out.needed_type)};
-    const std::string method{capability::method_name(out.needed_type, out.needed_method)};
-    d.capability_type = type;
-    d.capability_method = method;
-    d.missing = "a capability of type " + type + " with method " + method + " whose resource covers " + quoted(target) +
-                (reason == errc::missing_capability ? " (none was presented)"
-                                                    : " (the one presented: " + code_text(reason) + ")");
-    d.suggestion = "authority cap mint --key " + options_.key_path + " --type " + type + " --resource '" +
-                   std::string(target) + "' --methods " + method;
-    return d;
-  }
-  if ((is_policy_denial(reason) || out.recorded) && info.judged_by && p.valid()) {
-    policy::request pr;
-    pr.kind = *info.judged_by;
-    pr.target = target;
-    pr.version = r.version;
-    pr.tokens = r.tokens;
-    pr.labels = r.labels;
-    const auto e = explain(p, pr);
-    d.message = e.reason;
-    if (e.deciding) d.rule = e.deciding->location;
-    d.missing = e.missing;
-    d.suggestion = e.suggestion;
-    return d;
-  }
-  if (is_budget_denial(reason) && c.session) {
-    const auto& account = *c.session->account;
-    budget::costs need = per_call_charges(info);
-    for (std::size_t i = 0; i < budget::resource_count; ++i) need.set(static_cast<budget::resource>(i), need.at(i) + r.cost.at(i));
-    std::string missing;
-    const auto left = account.time_left(clock_.now_ns());
-    if (left.wall && *left.wall == 0)
-      missing = "wall_time_ms: the run's " + std::to_string(account.account_limits()[budget::resource::wall_time_ms].amount()) +
-                " ms are over";
-    for (const auto& res : budget::resource_table) {
-      const auto remaining = account.remaining(res.id);
-      if (!remaining || need[res.id] <= *remaining || res.id == budget::resource::wall_time_ms) continue;
-      missing += (missing.empty() ? "" : "; ") + std::string(res.name) + ": needs " + std::to_string(need[res.id]) + ", " +
-                 std::to_string(*remaining) + " left of " + std::to_string(account.account_limits()[res.id].amount());
-    }
-    if (reason == errc::capacity_exceeded)
-      missing = std::to_string(reservations_per_run) + " effects of this run are already awaiting commit";
-    if (!missing.empty()) d.missing = "budget: " + missing;
-  }
+  std::optional<budget_snapshot> budget;
+  if (c.session) budget = snapshot_of(*c.session->account, clock_.now_ns());
+  auto d = hosted::explain_denial(policies_->current(), info, r, target, out, options_.key_path, budget ? &*budget : nullptr);
+  if (out.reason == errc::capacity_exceeded)
+    d.missing = "budget: " + std::to_string(reservations_per_run) + " effects of this run are already awaiting commit";
   return d;
 }
 
@@ -585,11 +492,11 @@ reply service::authorize(client& c, const value& root, std::string_view id) {
   effect_request r;
   r.op = parsed.info->op_code();
   r.target = line.target;
-  r.target2 = parsed.target2;
+  if (line.target2) r.target2 = *line.target2;
   if (line.version) r.version = *line.version;
   r.tokens = line.tokens;
   r.cost = line.cost;
-  r.payload = as_bytes(std::string_view{parsed.payload});
+  if (line.payload) r.payload = as_bytes(std::string_view{*line.payload});
   if (!line.labels.empty()) {
     std::string storage;
     auto resolved = resolve_request(line, policies_->current(), storage);

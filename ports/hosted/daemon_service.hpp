@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "authority/gate.hpp"
+#include "authority/hosted/denial.hpp"
 #include "authority/hosted/audit_file.hpp"
 #include "authority/hosted/daemon.hpp"
 #include "authority/hosted/keyfile.hpp"
@@ -84,17 +85,7 @@ struct permit_record {
 
 // What the daemon explained about the session's last denial (the gate keeps the core
 // fields; the explanation needs the policy as it was).
-struct denial_detail {
-  bool present = false;
-  std::uint64_t seq = 0;
-  std::uint16_t op = 0;
-  std::string target;
-  std::string message;
-  std::optional<std::string> rule;
-  std::optional<std::string> missing;
-  std::optional<std::string> suggestion;
-  std::optional<std::string> capability_type, capability_method;
-};
+using hosted::denial_detail;  // authority/hosted/denial.hpp
 
 // One response line; `error` when it is an error response ("ok": false).
 struct reply {

@@ -188,7 +188,27 @@ TEST_CASE("request lines: fields, gate fields, and errors that name the field") 
   REQUIRE(nul.ok());
   CHECK(nul.value->target == std::string{"/a\0b", 4});
 
+  // Every gate effect, including those only a capability decides and fs.rename's two paths.
+  auto rename = hosted::parse_request_line(R"({"effect":"fs.rename","target":"/a","target2":"/b","payload":"x"})");
+  REQUIRE(rename.ok());
+  REQUIRE(rename.value->gate_effect != nullptr);
+  CHECK(rename.value->gate_effect->name == "fs.rename");
+  CHECK(rename.value->target2 == std::optional<std::string>{"/b"});
+  CHECK(rename.value->payload == std::optional<std::string>{"x"});
+  auto heap = hosted::parse_request_line(R"({"effect":"heap.alloc","target":"counter"})");
+  REQUIRE(heap.ok());
+  CHECK_FALSE(heap.value->judged);
+  CHECK(heap.value->gate_effect->name == "heap.alloc");
+  auto exec = hosted::parse_request_line(R"({"effect":"fs.exec","target":"/bin/sh"})");
+  REQUIRE(exec.ok());
+  CHECK(exec.value->gate_effect == nullptr);  // a policy operation, not an agent's effect
+  CHECK(exec.value->effect == op::fs_exec);
+  const std::string long_token(40000, 'A');
+  CHECK(hosted::parse_request_line(R"({"effect":"fs.read","target":"/a","cap":")" + long_token + "\"}").ok());
+
   const std::pair<const char*, const char*> errors[] = {
+      {R"({"effect":"fs.rename","target":"/a"})", "missing field \"target2\""},
+      {R"({"effect":"fs.read","target":"/a","target2":"/b"})", "\"target2\" is only for fs.rename"},
       {R"({"effect":"fs.read","target":"/x","colour":1})", "unknown field \"colour\""},
       {R"({"effect":"fs.read","target":"/x","targte":1})", "unknown field \"targte\""},
       {R"({"effect":"fs.raed","target":"/x"})", "unknown effect \"fs.raed\""},

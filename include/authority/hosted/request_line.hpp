@@ -7,6 +7,10 @@
 //   {"effect": "infer", "target": "gpt-4", "tokens": 1200, "cost": {"tokens": 1200}}
 //   {"effect": "net.connect", "target": "dns:api.example.com:443", "cap": "...", "seq": 7,
 //    "run": "00112233445566778899aabbccddeeff", "agent": 3}
+//   {"effect": "fs.rename", "target": "/tmp/a", "target2": "/tmp/b"}
+//   {"effect": "heap.alloc", "target": "counter", "payload": "0", "cost": {"heap_bytes": 8}}
+//
+// "effect" is any effect of the gate's catalog (effects.hpp) or a policy operation.
 //
 // Strict: unknown fields are errors that name the field, as are duplicate fields, wrong
 // types, negative or fractional numbers, unknown effects and unknown cost resources.
@@ -20,14 +24,23 @@
 
 #include "authority/budget/limits.hpp"
 #include "authority/core/bytes.hpp"
+#include "authority/effects.hpp"
 #include "authority/policy/compiled_policy.hpp"
 #include "authority/policy/op.hpp"
 
 namespace authority::hosted {
 
 struct request_line {
+  // The effect: a row of the gate's catalog (effects.hpp) when the name is one of its
+  // effects, and the policy operation that judges it. `judged` is false for effects the
+  // capability alone decides (heap.*, secret.get, ipc.*, …): no policy op applies.
+  // "fs.exec" is a policy operation only (no agent effect): gate_effect stays empty.
+  const effect_info* gate_effect = nullptr;
   policy::op effect = policy::op::fs_read;
+  bool judged = true;
   std::string target;                    // as written (eval canonicalizes paths)
+  std::optional<std::string> target2;    // fs.rename: the destination
+  std::optional<std::string> payload;    // the effect's arguments (the executor's input)
   std::optional<std::string> version;    // tool.call
   std::uint64_t tokens = 0;              // infer
   std::vector<std::string> labels;       // label names of the data flowing in
@@ -62,7 +75,7 @@ struct resolved_request {
 resolved_request resolve_request(const request_line& line, const policy::compiled_policy& p, std::string& storage);
 
 // The fields parse_request_line accepts, for help texts.
-inline constexpr std::string_view request_line_fields[] = {"effect", "target", "version", "tokens", "labels",
-                                                           "cost",   "cap",    "seq",     "run",    "agent"};
+inline constexpr std::string_view request_line_fields[] = {"effect", "target", "target2", "payload", "version", "tokens",
+                                                           "labels", "cost",   "cap",     "seq",  "run",     "agent"};
 
 }  // namespace authority::hosted

@@ -191,10 +191,9 @@ agent_result load_agent_file(const std::string& path, const agent_options& o) {
       out.error = where + "\"run\" and \"agent\" belong to the whole run (--run-id, --agent-id), not to a request";
       return out;
     }
-    const auto effect_name = policy::name_of(r.effect);
-    const auto* effect = find_effect(effect_name);
+    const auto* effect = r.gate_effect;
     if (effect == nullptr) {
-      out.error = where + "\"" + std::string{effect_name} + "\" is a policy operation, not an effect an agent requests";
+      out.error = where + "\"" + std::string{policy::name_of(r.effect)} + "\" is a policy operation, not an effect an agent requests";
       return out;
     }
     parsed p{number, r, {}, 0, effect->op_code()};
@@ -224,6 +223,8 @@ agent_result load_agent_file(const std::string& path, const agent_options& o) {
       effect_request req;
       req.op = p.op;
       req.target = p.request.target;
+      if (p.request.target2) req.target2 = *p.request.target2;
+      if (p.request.payload) req.payload = as_bytes(*p.request.payload);
       if (p.request.version) req.version = *p.request.version;
       req.tokens = p.request.tokens;
       req.cost = p.request.cost;
