@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 
 #include "authority/audit/chain.hpp"
 #include "authority/audit/frame.hpp"
@@ -111,6 +112,8 @@ struct run_summary {
   authority::audit::chain_head head{};
 };
 
+inline constexpr std::string_view revoked_member = "authority/revoked";
+
 template <authority::audit::sink Sink>
 class enforcement {
  public:
@@ -148,6 +151,7 @@ class enforcement {
     parts.keys.wipe();
     AUTHORITY_TRY(installed);
     AUTHORITY_TRY(seed_files(a));
+    AUTHORITY_TRY(load_revocations(a));
 
     protocol::write_line(out, protocol::log_tag, authority::audit::make_log_header(config_.log_id));
     authority::audit::record change{};
@@ -184,8 +188,10 @@ class enforcement {
   // Runs every frame of `workload` through the gate service, writing a @decision line
   // for each, then the chain's @head and the @stats measured with `now_ns` (the port's
   // monotonic counter: the logical clock does not measure anything).
-  template <text_writer W, class Counter>
-  run_summary run(authority::bytes_view workload, W& out, Counter&& now_ns) noexcept {
+  // `after` (e.g. the user-mode agents of the bundle) runs once the workload is done,
+  // before @head: its decisions are on the same chain.
+  template <text_writer W, class Counter, class After = void (*)(enforcement&)>
+  run_summary run(authority::bytes_view workload, W& out, Counter&& now_ns, After&& after = nullptr) noexcept {
     run_summary s;
     const std::uint64_t sink_busy = sink_busy_ns();
     const std::uint64_t begin = now_ns();
@@ -197,6 +203,7 @@ class enforcement {
       ++s.decisions;
       s.allowed += served.answer.allow;
     }
+    if constexpr (!std::is_pointer_v<std::remove_cvref_t<After>>) after(*this);
     s.elapsed_ns = now_ns() - begin;
     s.console_ns += sink_busy_ns() - sink_busy;
     s.head = log_.head();
@@ -208,6 +215,9 @@ class enforcement {
   }
 
   session_type& session() noexcept { return *session_; }
+  const authority::bundle::run_config& config() const noexcept { return config_; }
+  clock_type& clock() noexcept { return clock_; }
+  gate_type& gate() noexcept { return gate_; }
   gate_service<gate_type, log_type, clock_type>& service() noexcept { return service_; }
   log_type& log() noexcept { return log_; }
   authority::executors::memory_executor& executor() noexcept { return executor_; }
@@ -218,6 +228,27 @@ class enforcement {
       return log_.output().busy_ns();
     else
       return 0;
+  }
+
+  // authority/revoked (optional): tokens revoked before the run, as (len u16 LE, token)
+  // records; each token's id goes on the revocation list. A record that does not decode
+  // refuses the bundle (a revocation must never be skipped silently).
+  authority::result<void> load_revocations(const cpio::archive& a) noexcept {
+    const auto blob = a.find(revoked_member);
+    if (!blob) return authority::success();
+    const authority::bytes_view b = *blob;
+    std::size_t at = 0;
+    while (at < b.size()) {
+      if (b.size() - at < 2) return authority::make_error(authority::errc::truncated, revoked_member, static_cast<std::uint32_t>(at));
+      const std::size_t n = static_cast<std::size_t>(b[at] | (b[at + 1] << 8));
+      if (n > b.size() - at - 2) return authority::make_error(authority::errc::truncated, revoked_member, static_cast<std::uint32_t>(at));
+      authority::capability::token_view t;
+      if (!authority::capability::decode(b.subspan(at + 2, n), t))
+        return authority::make_error(authority::errc::invalid_encoding, revoked_member, static_cast<std::uint32_t>(at));
+      AUTHORITY_TRY(revoked_.revoke_token(t.token_id));
+      at += 2 + n;
+    }
+    return authority::success();
   }
 
   authority::result<void> seed_files(const cpio::archive& a) noexcept {
@@ -286,10 +317,10 @@ inline void report_refused_bundle(const authority::error& e, auto& out) {
 // when it is not one); `sink_args` construct the Sink; `now_ns` is the port's monotonic
 // counter for the @stats line. no_policy: the bundle or its policy was refused, and
 // everything was denied.
-template <authority::audit::sink Sink, text_writer W, class Counter, class... SinkArgs>
-enforcement_outcome enforce_bundle(authority::bytes_view raw, const std::optional<cpio::archive>& archive,
-                                   const authority::error& archive_error, enforcement_storage<Sink>& storage, W& out,
-                                   Counter&& now_ns, SinkArgs&&... sink_args) noexcept {
+template <authority::audit::sink Sink, text_writer W, class Counter, class After, class... SinkArgs>
+enforcement_outcome enforce_bundle_then(authority::bytes_view raw, const std::optional<cpio::archive>& archive,
+                                        const authority::error& archive_error, enforcement_storage<Sink>& storage, W& out,
+                                        Counter&& now_ns, After&& after, SinkArgs&&... sink_args) noexcept {
   if (!archive) {
     report_refused_bundle(archive_error, out);
     return enforcement_outcome::no_policy;
@@ -313,13 +344,21 @@ enforcement_outcome enforce_bundle(authority::bytes_view raw, const std::optiona
     format_to(out, "gate: policy refused ({}, field '{}', offset {}): no policy is loaded, every request is denied\n",
               authority::name_of(e.code), e.field, e.offset);
   }
-  const auto s = enforcer.run(parts->workload, out, now_ns);
+  const auto s = enforcer.run(parts->workload, out, now_ns, after);
   const auto per_second = [&](std::uint64_t ns) { return ns == 0 ? 0 : s.decisions * authority::ns_per_s / ns; };
   format_to(out, "gate: {} decisions ({} allowed) in {} us: {} decisions/s; audit log {} entries\n", s.decisions,
             s.allowed, s.elapsed_ns / 1000, per_second(s.elapsed_ns), s.head.seq);
   format_to(out, "gate: {} us of it on the console (audit frames until drained, decision lines); the rest: {} decisions/s\n",
             s.console_ns / 1000, per_second(s.elapsed_ns - s.console_ns));
   return enforcer.policy_loaded() ? enforcement_outcome::enforced : enforcement_outcome::no_policy;
+}
+
+template <authority::audit::sink Sink, text_writer W, class Counter, class... SinkArgs>
+enforcement_outcome enforce_bundle(authority::bytes_view raw, const std::optional<cpio::archive>& archive,
+                                   const authority::error& archive_error, enforcement_storage<Sink>& storage, W& out,
+                                   Counter&& now_ns, SinkArgs&&... sink_args) noexcept {
+  return enforce_bundle_then(raw, archive, archive_error, storage, out, static_cast<Counter&&>(now_ns),
+                             static_cast<void (*)(enforcement<Sink>&)>(nullptr), static_cast<SinkArgs&&>(sink_args)...);
 }
 
 }  // namespace kernel

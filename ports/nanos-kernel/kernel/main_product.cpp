@@ -9,6 +9,10 @@
 #include "enforcement.hpp"
 #include "kernel.hpp"
 #include "stack.hpp"
+#if __has_include("arch_user.hpp")
+#include "agents.hpp"
+#define KERNEL_USER_MODE 1
+#endif
 
 namespace kernel {
 namespace {
@@ -24,6 +28,9 @@ using serial_sink = console_audit_sink<const console_writer, serial_port>;
 
 const console_writer console{};
 enforcement_storage<serial_sink> storage;  // ~400 KiB: .bss, never the stack
+#ifdef KERNEL_USER_MODE
+agents::agent_slot<enforcement<serial_sink>> agent_slot;  // one agent at a time (~70 KiB)
+#endif
 
 }  // namespace
 
@@ -32,8 +39,29 @@ int run(environment& env) noexcept {
   const auto archive_error =
       env.bundle_bytes.empty() ? authority::make_error(authority::errc::not_found, "bundle") : env.bundle_error;
   stack::paint_unused();
-  const auto outcome =
-      enforce_bundle(env.bundle_bytes, env.bundle, archive_error, storage, console, &serial_port::now_ns, console);
+  // After the workload: the bundle's user-mode agents (agents/<name>.elf), each in its
+  // own address space, their system calls through the same gate service.
+  auto run_agents = [&](enforcement<serial_sink>& enforcer) {
+#ifdef KERNEL_USER_MODE
+    if (auto ready = arch::user_init(); !ready) {
+      print("agents: user mode unavailable: {}\n", authority::name_of(ready.error().code));
+      return;
+    }
+    agents::runner<enforcement<serial_sink>, const console_writer> r{enforcer, agent_slot, env.frames, console,
+                                                                      &arch::counter};
+    r.run_all(*env.bundle);
+#else
+    bool any = false;
+    env.bundle->for_each([&](const cpio::entry& e) {
+      any = any || e.name.starts_with("agents/");
+      return !any;
+    });
+    if (any) print("agents: user mode is not implemented on {}: the bundle's agents are not run\n", arch::name());
+    (void)enforcer;
+#endif
+  };
+  const auto outcome = enforce_bundle_then(env.bundle_bytes, env.bundle, archive_error, storage, console,
+                                           &serial_port::now_ns, run_agents, console);
   const std::size_t used = stack::high_water();
   print("gate: stack high-water mark {} of {} bytes\n", used, stack::size());
   // A run that went off the stack has scribbled over .bss: its answers mean nothing.

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "arch.hpp"
+#include "arch_user.hpp"
 #include "console.hpp"
 #include "multiboot2.hpp"
 #include "pvh.hpp"
@@ -98,8 +99,14 @@ authority::result<void> read_boot_info(std::uintptr_t protocol, std::uintptr_t i
   return authority::make_error(authority::errc::unsupported_version, "boot.protocol");
 }
 
-// The first MiB holds the real-mode IVT, BIOS data and option ROMs.
-authority::result<void> reserve_arch_memory(memory_map& map) noexcept { return map.reserve({0, 0x100000}); }
+// The first MiB holds the real-mode IVT, BIOS data and option ROMs. Physical [1 GiB,
+// 2 GiB) is where agent address spaces put the user window (arch_user.hpp), and nothing
+// from 4 GiB up is mapped: no page frame may come from either.
+authority::result<void> reserve_arch_memory(memory_map& map) noexcept {
+  AUTHORITY_TRY(map.reserve({0, 0x100000}));
+  AUTHORITY_TRY(map.reserve({0x4000'0000, 0x4000'0000}));
+  return map.reserve({0x1'0000'0000, (std::uint64_t{1} << 48) - 0x1'0000'0000});
+}
 
 std::uint64_t counter() noexcept {
   std::uint32_t lo, hi;
@@ -138,10 +145,7 @@ std::uint64_t counter_hz() noexcept { return tsc_hz; }
 
 namespace {
 
-struct trap_frame {
-  std::uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
-  std::uint64_t vector, error_code, rip, cs, rflags, rsp, ss;
-};
+using trap_frame = kernel::arch::x86_trap_frame;
 
 constexpr const char* exception_names[32] = {
     "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range exceeded", "invalid opcode",
@@ -158,6 +162,7 @@ extern "C" [[noreturn]] void x86_trap(const trap_frame* f) {
   std::uint64_t cr2, cr3;
   asm volatile("mov %%cr2, %0" : "=r"(cr2));
   asm volatile("mov %%cr3, %0" : "=r"(cr3));
+  if ((f->cs & 3) == 3) kernel::arch::x86_user_trap(*f, cr2);  // an agent's fault: end it (user.cpp)
   print("\nPANIC: exception {}: {} (error code {:x})\n", f->vector, exception_names[f->vector % 32], f->error_code);
   if (f->vector == 14)
     print("  faulting address {:p} (CR2), {} {} {}\n", cr2, f->error_code & 1 ? "protection violation" : "page not present",

@@ -61,4 +61,12 @@ struct alignas(16) user_context {
 static_assert(offsetof(user_context, rip) == 15 * 8);
 static_assert(offsetof(user_context, fx) == 160);
 
+// What traps.S pushes for an exception (arch.cpp), and the hook that ends an agent whose
+// code raised it (user.cpp): saves its registers and returns from enter_user().
+struct x86_trap_frame {
+  std::uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+  std::uint64_t vector, error_code, rip, cs, rflags, rsp, ss;
+};
+[[noreturn]] void x86_user_trap(const x86_trap_frame& f, std::uint64_t cr2) noexcept;
+
 }  // namespace kernel::arch

@@ -134,6 +134,7 @@ gdt_pointer:
 
 .section .bss.page_tables, "aw", @nobits
 .balign 4096
+.global pml4, page_directories     // user.cpp: agent address spaces share the kernel's map
 pml4:
   .skip 4096
 pdpt:

@@ -62,11 +62,16 @@ trap_common:
   push %r13
   push %r14
   push %r15
+  testb $3, 144(%rsp)              // from ring 3 (the saved cs): keep the agent's FP/SIMD
+  jz 1f                            // state before any C++ runs (user.S)
+  mov x86_user_ctx(%rip), %rax
+  fxsave64 160(%rax)
+1:cld
   mov %rsp, %rdi
   and $~15, %rsp                   // the ABI's call alignment
   call x86_trap
-1:hlt
-  jmp 1b
+2:hlt
+  jmp 2b
 
 .section .rodata, "a"
 .balign 8
