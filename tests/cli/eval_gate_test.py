@@ -133,6 +133,20 @@ class EvalGate(unittest.TestCase):
         self.assertIn("policy operation", out[2]["error"])
         self.assertEqual(out[3]["decision"], "allow")
 
+    def test_fs_seeds_the_in_memory_world_the_effects_act_on(self):
+        seed = os.path.join(self.dir.name, "seed", "data")
+        os.makedirs(seed)
+        with open(os.path.join(seed, "a.txt"), "w") as f:
+            f.write("contents")
+        lines = [{"effect": "fs.read", "target": "/data/a.txt", "cap": self.fs},
+                 {"effect": "fs.read", "target": "/data/missing.txt", "cap": self.fs}]
+        _, out = self.eval(lines, "--fs", os.path.dirname(seed))
+        self.assertEqual([o["decision"] for o in out], ["allow", "allow"])
+        self.assertIsNone(out[0]["effect_status"])
+        self.assertEqual(out[1]["effect_status"], "not_found")
+        outcomes = {e["seq"]: e for e in self.audit()}
+        self.assertEqual(outcomes[out[1]["outcome_seq"]]["reason"], "not_found")
+
     def test_usage_errors(self):
         r = run("eval", "--policy", self.policy, "--key", self.key, stdin="")
         self.assertEqual(r.returncode, 2)

@@ -12,6 +12,9 @@
 //     session.
 //
 // Both share read_request_lines → parse_request_line → judge → print.
+#include <algorithm>
+#include <deque>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -45,6 +48,7 @@ struct eval_args {
   std::string key;    // full-gate mode: the key file (its .revoked list is honoured)
   std::string audit;  // full-gate mode: the audit log appended to
   std::string mode = "enforce";
+  std::string fs_dir;  // full-gate mode: seeds the RAM file system (as /...)
 };
 
 // What one line's judgement prints.
@@ -159,6 +163,11 @@ class gate_judge {
                  " does not verify\nhint: inspect it with `authority audit verify " + a.audit + "`";
       return nullptr;
     }
+    if (!a.fs_dir.empty())
+      if (auto failed = j->seed(a.fs_dir)) {
+        error = *failed;
+        return nullptr;
+      }
     j->log_ = std::move(*log);
     j->gate_ = std::make_unique<eval_gate>(gate_parts{&j->verifier_, &j->policies_, j->keys_.ring.get()}, *j->log_,
                                            j->executor_, j->clock_, a.mode == "record" ? gate_mode::record : gate_mode::enforce);
@@ -249,6 +258,35 @@ class gate_judge {
         fs_(nodes_, mutable_bytes{arena_.data(), arena_.size()}),
         executor_(fs_) {}
 
+  // The files under `dir` become the RAM file system's /... (directories before their contents).
+  std::optional<std::string> seed(const std::string& dir) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return dir + ": not a directory";
+    std::vector<fs::path> paths;
+    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+      paths.push_back(it->path());
+    if (ec) return dir + ": " + ec.message();
+    std::sort(paths.begin(), paths.end());
+    for (const auto& p : paths) {
+      const auto& name = seeded_.emplace_back("/" + fs::relative(p, dir).generic_string());
+      const auto status = fs::symlink_status(p, ec);
+      result<void> r;
+      if (fs::is_directory(status)) {
+        r = fs_.seed_directory(name);
+      } else if (fs::is_regular_file(status)) {
+        auto text = hosted::read_file(p.string());
+        if (!text.ok()) return text.failure->message;
+        const auto& data = seeded_.emplace_back(std::move(*text.value));
+        r = fs_.seed_file(name, as_bytes(data));
+      } else {
+        return p.string() + ": only regular files and directories can seed the RAM file system";
+      }
+      if (!r) return p.string() + ": cannot seed the RAM file system: " + explain(r.error());
+    }
+    return std::nullopt;
+  }
+
   // Agent N is the id whose last 8 bytes are N, big-endian.
   run_state& session_for(std::uint64_t agent, const id16& run) {
     id16 agent_id{};
@@ -275,6 +313,7 @@ class gate_judge {
   std::unique_ptr<hosted::audit_file> log_;
   std::unique_ptr<eval_gate> gate_;
   std::vector<std::uint8_t> blob_;
+  std::deque<std::string> seeded_;  // the RAM file system views its paths and contents
   std::map<std::pair<id16, id16>, std::unique_ptr<run_state>> sessions_;
 };
 
@@ -360,8 +399,8 @@ int run_eval(const eval_args& a) {
     std::cerr << "error: the full gate needs both --key and --audit (without either, eval judges by the policy alone)\n";
     return exit_usage;
   }
-  if (a.key.empty() && a.mode != "enforce") {
-    std::cerr << "error: --mode applies to the full gate (--key and --audit)\n";
+  if (a.key.empty() && (a.mode != "enforce" || !a.fs_dir.empty())) {
+    std::cerr << "error: --mode and --fs apply to the full gate (--key and --audit)\n";
     return exit_usage;
   }
   auto loaded = load_policy_file(a.policy, a.format);
@@ -392,6 +431,7 @@ void install(CLI::App& root, std::function<void(int)> set_exit) {
       ->check(CLI::IsMember({"json", "toml"}));
   eval->add_option("--key", a->key, "Full gate: key file (tokens verify under it; KEY.revoked is honoured)");
   eval->add_option("--audit", a->audit, "Full gate: audit log to append to (created if missing)");
+  eval->add_option("--fs", a->fs_dir, "Full gate: directory whose files seed the in-memory file system (as /...)");
   eval->add_option("--mode", a->mode, "Full gate: enforce (default) or record (allow, log what enforce would deny)")
       ->check(CLI::IsMember({"enforce", "record"}));
   eval->callback([a, set_exit] { set_exit(run_eval(*a)); });
