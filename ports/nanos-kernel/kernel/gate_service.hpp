@@ -1,6 +1,6 @@
 // The kernel's one door into the gate for agents: a request frame in, the gate's
 // response out. The workload runner calls it for each frame of the boot bundle's
-// workload; the system-call handler of user-mode agents (issue 6) will call the same
+// workload; the system-call handler of user-mode agents (agents.hpp) calls the same
 // handle() with the frame it copied in — only who calls changes.
 //
 // A frame that does not decode (bad magic, version, length, checksum, a non-canonical
