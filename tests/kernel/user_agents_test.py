@@ -250,11 +250,21 @@ def main():
                     failures.append(f"{name}: exit {m.group(1)}, {detail} expected (the agent's own check failed)")
             print(f"  {line}")
         if args.measure:
-            for m in re.finditer(r"agent (bench-[\w-]+): exit (\d+) after (\d+) system calls; gate_service::handle (\d+) calls, (\d+) ticks", out):
-                calls = int(m.group(4))
-                per = int(m.group(5)) // calls if calls else 0
-                print(f"MEASURE {args.arch} {m.group(1)}: user round trip {m.group(2)} cycles (mean of 64); "
-                      f"in-kernel gate_service::handle {per} ticks per call")
+            hz = re.search(r"clock: counter at (\d+) Hz", out)
+            hz = int(hz.group(1)) if hz else 0
+            us = (lambda t: f"{t * 1e6 / hz:.1f} us") if hz else (lambda t: "? us")
+            print(f"MEASURE {args.arch} counter {hz} Hz")
+            for m in re.finditer(r"agent (bench-[\w-]+): exit (\d+) after \d+ system calls; gate_service::handle (\d+) calls, "
+                                 r"(\d+) ticks \(audit streaming (\d+) ns\); decision lines (\d+) ticks", out):
+                calls = int(m.group(3))
+                trip = int(m.group(2))
+                handle = int(m.group(4)) // calls if calls else 0
+                stream = int(m.group(5)) * hz // 10**9 // calls if calls else 0
+                line = int(m.group(6)) // calls if calls else 0
+                print(f"MEASURE {args.arch} {m.group(1)}: round trip {trip} ({us(trip)}); in-kernel gate_service::handle "
+                      f"{handle} ({us(handle)}), of it audit streaming {stream} ({us(stream)}), without it "
+                      f"{handle - stream} ({us(handle - stream)}); @decision line {line} ({us(line)}); "
+                      f"trap + copies {trip - handle - line} ({us(trip - handle - line)}) — counter ticks, mean of 64")
 
     if failures:
         print("\nFAILED:\n  " + "\n  ".join(failures))

@@ -118,7 +118,7 @@ class runner {
     slot_.session.reset();
     slot_.account.emplace(limits, e_.clock().now_ns());
     slot_.session.emplace(id, e_.config().run_id, *slot_.account);
-    calls_ = handle_calls_ = handle_ticks_ = 0;
+    calls_ = handle_calls_ = handle_ticks_ = line_ticks_ = stream_ns_ = 0;
     caps_ = caps;
 
     const auto elf_hash = authority::crypto::sha256::hash(file);
@@ -164,8 +164,10 @@ class runner {
         const std::uint64_t code = slot_.ctx.syscall_arg(0);
         authority::byte le[8];
         put64(le, code);
-        format_to(out_, "agent {}: exit {} after {} system calls; gate_service::handle {} calls, {} ticks\n", name, code,
-                  calls_, handle_calls_, handle_ticks_);
+        format_to(out_,
+                  "agent {}: exit {} after {} system calls; gate_service::handle {} calls, {} ticks (audit streaming {} ns); "
+                  "decision lines {} ticks\n",
+                  name, code, calls_, handle_calls_, handle_ticks_, stream_ns_, line_ticks_);
         (void)log(authority::audit::entry_kind::agent_exit, authority::audit::verdict::allow, authority::errc::ok, elf_hash,
                   authority::crypto::sha256::hash(authority::bytes_view{le, 8}));
         break;
@@ -195,12 +197,16 @@ class runner {
             return result(ok.error().code);
         const authority::mutable_bytes into{slot_.frame, static_cast<std::size_t>(len)};
         if (auto ok = copy_from_user(slot_.as, into, frame); !ok) return result(ok.error().code);
+        const std::uint64_t streamed = e_.sink_busy_ns();
         const std::uint64_t begin = counter_();
         const served_request served = e_.service().handle(*slot_.session, into);
         handle_ticks_ += counter_() - begin;
+        stream_ns_ += e_.sink_busy_ns() - streamed;
         ++handle_calls_;
         const auto& a = served.answer;
+        const std::uint64_t written = counter_();
         protocol::write_decision(out_, served.request.seq, served.request.target, a);
+        line_ticks_ += counter_() - written;
         if (response != 0) {
           authority::byte r[response_size]{};
           r[0] = a.allow;
@@ -260,6 +266,8 @@ class runner {
   authority::bytes_view caps_{};
   std::uint64_t calls_ = 0;
   std::uint64_t handle_calls_ = 0, handle_ticks_ = 0;  // the in-kernel gate_service::handle share
+  std::uint64_t line_ticks_ = 0;                        // writing the @decision lines
+  std::uint64_t stream_ns_ = 0;                         // of handle: the audit sink streaming and draining
 };
 
 }  // namespace kernel::agents

@@ -215,6 +215,14 @@ class enforcement {
   }
 
   session_type& session() noexcept { return *session_; }
+  // Time the sink has spent streaming and draining audit frames (0 for sinks that do not
+  // keep it), on the port's clock.
+  std::uint64_t sink_busy_ns() noexcept {
+    if constexpr (requires(Sink& sink) { sink.busy_ns(); })
+      return log_.output().busy_ns();
+    else
+      return 0;
+  }
   const authority::bundle::run_config& config() const noexcept { return config_; }
   clock_type& clock() noexcept { return clock_; }
   gate_type& gate() noexcept { return gate_; }
@@ -223,13 +231,6 @@ class enforcement {
   authority::executors::memory_executor& executor() noexcept { return executor_; }
 
  private:
-  std::uint64_t sink_busy_ns() noexcept {
-    if constexpr (requires(Sink& sink) { sink.busy_ns(); })
-      return log_.output().busy_ns();
-    else
-      return 0;
-  }
-
   // authority/revoked (optional): tokens revoked before the run, as (len u16 LE, token)
   // records; each token's id goes on the revocation list. A record that does not decode
   // refuses the bundle (a revocation must never be skipped silently).

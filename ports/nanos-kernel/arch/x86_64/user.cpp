@@ -210,6 +210,9 @@ void address_space_destroy(address_space& as, page_frame_allocator& frames) noex
 }
 
 user_trap enter_user(address_space& as, user_context& ctx) noexcept {
+  // Only the flags an agent may own go back: CF PF AF ZF SF TF DF OF and AC; IF and
+  // IOPL stay 0, NT/RF/VM/ID clear.
+  ctx.rflags = (ctx.rflags & (0x0dd5 | 0x4'0000)) | 0x2;
   const std::uint64_t code = x86_enter_user(&ctx, as.pml4);
   user_trap t;
   t.pc = ctx.rip;
