@@ -41,7 +41,9 @@ void console_flush() noexcept {
   }
 }
 
-void traps_init() noexcept {}  // boot.S sets stvec before any C++ runs
+// boot.S sets stvec before any C++ runs. sscratch = 0 says "a trap from S-mode" to
+// trap.S (firmware may leave anything in it); user.S keeps it so outside U-mode.
+void traps_init() noexcept { asm volatile("csrw sscratch, zero"); }
 
 authority::result<void> read_boot_info(std::uintptr_t, std::uintptr_t info, boot_info& out) noexcept {
   return read_fdt_boot_info(info, out);

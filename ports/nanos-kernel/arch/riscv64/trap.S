@@ -1,9 +1,14 @@
-// Supervisor trap entry: saves x1..x31 and the trap CSRs into a trap_frame on the stack
-// and calls riscv64_trap(frame), which panics.
+// Supervisor trap entry. A trap from an agent (U-mode) goes to riscv_user_trap (user.S);
+// a kernel trap saves x1..x31 and the trap CSRs into a trap_frame on the stack and calls
+// riscv64_trap(frame), which panics.
 .section .text, "ax"
 .balign 4
 .global trap_entry
 trap_entry:
+  csrrw sp, sscratch, sp         // from U-mode sscratch holds the agent's context (user.S),
+  beqz sp, 1f                    // in S-mode it is 0
+  j riscv_user_trap
+1:csrrw sp, sscratch, sp         // a kernel trap: sp back, sscratch 0 again
   addi sp, sp, -288
   sd x1, 8(sp)
   sd x3, 24(sp)
@@ -47,5 +52,5 @@ trap_entry:
   sd t0, 272(sp)
   mv a0, sp
   call riscv64_trap
-1:wfi
-  j 1b
+2:wfi
+  j 2b
