@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "authority/core/crc32c.hpp"
 #include "authority/crypto/hmac.hpp"
 
 using namespace authority;
@@ -104,6 +105,16 @@ void hmac64_libsodium(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 
+// CRC-32C over an audit frame's size (every audit append computes one) and over 4 KiB.
+void crc32c_bytes(benchmark::State& state, crc32c_impl impl) {
+  const std::vector<byte> data = bytes_of(static_cast<std::size_t>(state.range(0)), 4);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(data.data());
+    benchmark::DoNotOptimize(crc32c_with(impl, bytes_view{data.data(), data.size()}));
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -117,6 +128,13 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark(("hmac64_one_shot/" + name).c_str(), hmac64_one_shot, impl);
   }
   benchmark::RegisterBenchmark("sha256_16k/libsodium", sha256_16k_libsodium);
+  constexpr std::pair<crc32c_impl, const char*> crc_ways[] = {{crc32c_impl::bytewise, "bytewise"},
+                                                              {crc32c_impl::slicing_by_8, "slicing-by-8"},
+                                                              {crc32c_impl::x86_sse42, "x86-sse4.2"},
+                                                              {crc32c_impl::armv8_crc32, "armv8-crc32"}};
+  for (const auto& [impl, name] : crc_ways)
+    if (crc32c_available(impl))
+      benchmark::RegisterBenchmark((std::string("crc32c/") + name).c_str(), crc32c_bytes, impl)->Arg(192)->Arg(4096);
   benchmark::RegisterBenchmark("hmac64_one_shot/libsodium", hmac64_libsodium);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

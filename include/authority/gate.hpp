@@ -220,17 +220,26 @@ namespace gate_detail {
 // SHA-256 over a length-prefixed encoding of the request: the audit entry's request_hash.
 // docs/gate.md gives the exact bytes.
 inline crypto::digest request_hash(const effect_request& r, std::string_view target, std::string_view target2) noexcept {
+  // The fixed-width fields are gathered and hashed in runs: one update per run instead of
+  // one per 8 bytes (on the gate's hot path). The bytes hashed are the same.
   crypto::sha256 h;
-  byte buf[8];
+  byte run[64 + 8 * (8 + budget::resource_count)];
+  std::size_t used = 0;
   auto u64 = [&](std::uint64_t v) {
-    store_le64(buf, v);
-    h.update(bytes_view{buf, 8});
+    store_le64(run + used, v);
+    used += 8;
+  };
+  auto flush = [&] {
+    h.update(bytes_view{run, used});
+    used = 0;
   };
   auto field = [&](bytes_view b) {
     u64(b.size());
+    flush();
     h.update(b);
   };
-  h.update(std::string_view{"authority.request.v1"});
+  constexpr std::string_view domain = "authority.request.v1";
+  for (char c : domain) run[used++] = static_cast<byte>(c);
   u64(r.op);
   u64(r.seq);
   field(as_bytes(target));

@@ -1,6 +1,7 @@
 // INV-1 through authorize_and_execute: the fixed pipeline, deny by default, every
 // decision on the log before the agent hears, and nothing runs that was not judged.
 #include <catch2/catch.hpp>
+#include <sodium.h>
 
 #include <algorithm>
 
@@ -379,4 +380,44 @@ TEST_CASE("a failed completion replaces the last denial whole and may carry a di
   CHECK(d.rule == policy::no_rule);  // not the earlier denial's rule
   CHECK(d.target.empty());
   CHECK(w.entries().back().result_hash == digest);
+}
+
+// The request hash is part of the log format (docs/gate.md, "Request hash"): another
+// implementation must get the same bytes. Built here from the document with libsodium.
+TEST_CASE("the request hash is SHA-256 of the documented encoding", "[gate]") {
+  std::vector<unsigned char> doc;
+  auto u64 = [&](std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) doc.push_back(static_cast<unsigned char>(v >> (8 * i)));
+  };
+  auto field = [&](std::string_view s) {
+    u64(s.size());
+    doc.insert(doc.end(), s.begin(), s.end());
+  };
+  const std::string cap_bytes(137, '\x5a'), payload = "arguments";
+  effect_request r;
+  r.op = 0x0104;
+  r.seq = 42;
+  r.version = "1.2.3";
+  r.tokens = 7;
+  r.labels = 0b101;
+  r.cost.set(budget::resource::tokens, 1200);
+  r.cost.set(budget::resource::cpu_time_ns, 99);
+  r.capability = as_bytes(std::string_view{cap_bytes});
+  r.payload = as_bytes(std::string_view{payload});
+  const std::string_view domain = "authority.request.v1";
+  doc.insert(doc.end(), domain.begin(), domain.end());
+  u64(r.op);
+  u64(r.seq);
+  field("/data/a.txt");
+  field("/data/b.txt");
+  field("1.2.3");
+  u64(7);
+  u64(0b101);
+  for (std::size_t i = 0; i < budget::resource_count; ++i) u64(r.cost.at(i));
+  field(cap_bytes);
+  field(payload);
+  unsigned char want[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(want, doc.data(), doc.size());
+  const auto got = gate_detail::request_hash(r, "/data/a.txt", "/data/b.txt");
+  CHECK(std::equal(got.begin(), got.end(), want));
 }
