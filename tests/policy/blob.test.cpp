@@ -123,7 +123,8 @@ TEST_CASE("blob: structural damage under a valid MAC is caught by the decoder") 
   for (std::size_t i = blob::header_size; i + blob::mac_size < original.size(); ++i) {
     auto copy = original;
     copy[i] = static_cast<std::uint8_t>(copy[i] ^ 0x80);
-    auto r = compiled_policy::open(remac(copy), keys(), now);
+    const auto damaged = remac(copy);  // open() keeps views into the bytes: they must outlive r
+    auto r = compiled_policy::open(damaged, keys(), now);
     if (!r.ok()) {
       CHECK(decode_errors.count(r.code()) == 1);
       ++refused;
