@@ -156,7 +156,8 @@ static inline const uint8_t* aa_cap_at(const uint8_t* blob, size_t blob_len, siz
 static inline uint64_t aa_counter(void) { return aa_syscall(AA_SYS_COUNTER, 0, 0, 0, 0, 0).value; }
 
 /* The kernel's own counter, read in user mode where the arch allows it (x86_64: rdtsc;
- * riscv64: rdtime, permitted through scounteren), else through the counter call. */
+ * riscv64: rdtime, permitted through scounteren; aarch64: CNTVCT_EL0, permitted through
+ * CNTKCTL_EL1), else through the counter call. */
 static inline uint64_t aa_cycles(void) {
 #if defined(__x86_64__)
   uint32_t lo, hi;
@@ -165,6 +166,10 @@ static inline uint64_t aa_cycles(void) {
 #elif defined(__riscv)
   uint64_t v;
   __asm__ volatile("rdtime %0" : "=r"(v)::"memory");
+  return v;
+#elif defined(__aarch64__)
+  uint64_t v;
+  __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v)::"memory");
   return v;
 #else
   return aa_counter();

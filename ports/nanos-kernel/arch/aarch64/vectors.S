@@ -1,5 +1,6 @@
-// The EL1 exception vector table: 16 entries of 128 bytes. Each saves the registers into
-// a trap_frame on the stack and calls aarch64_trap(frame, vector index), which panics.
+// The EL1 exception vector table: 16 entries of 128 bytes. An exception from EL0 goes to
+// aarch64_user_trap (user.S); every other one saves the registers into a trap_frame on
+// the stack and calls aarch64_trap(frame, vector index), which panics.
 .section .text.vectors, "ax"
 .balign 2048
 .global exception_vectors
@@ -13,7 +14,11 @@ exception_vectors:
 .endr
 
 trap_common:
-  stp x2, x3, [sp, #16]
+  cmp x1, #8                   // entries 8-11: from EL0 (AArch64), an agent (user.S)
+  b.lo 1f
+  cmp x1, #12
+  b.lo aarch64_user_trap
+1:stp x2, x3, [sp, #16]
   stp x4, x5, [sp, #32]
   stp x6, x7, [sp, #48]
   stp x8, x9, [sp, #64]
@@ -37,5 +42,5 @@ trap_common:
   stp x2, x3, [sp, #272]
   mov x0, sp
   bl aarch64_trap
-1:wfe
-  b 1b
+2:wfe
+  b 2b
