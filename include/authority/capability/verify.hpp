@@ -17,6 +17,7 @@
 #include "authority/capability/rate_limit.hpp"
 #include "authority/capability/revocation.hpp"
 #include "authority/capability/wire.hpp"
+#include "authority/crypto/ct.hpp"
 
 namespace authority::capability {
 
@@ -49,8 +50,13 @@ class verified_cache {
     if (i == npos) return false;
     const auto& s = slots_[i];
     if (s.size != wire.size() || s.generation != generation) return false;
-    // Exact comparison of public bytes (the token itself); no secret is involved.
-    return __builtin_memcmp(s.bytes, wire.data(), wire.size()) == 0;
+    // The body is compared as public bytes; the MAC of a token that verified is a bearer
+    // secret, compared in constant time: with an early-exit memcmp (a byte loop on the
+    // bare-metal port) the time would tell a forger how much of their MAC matched
+    // (tests/constant_time/).
+    const std::size_t body = wire.size() - 32;
+    return __builtin_memcmp(s.bytes, wire.data(), body) == 0 &&
+           crypto::ct_equal(bytes_view{s.bytes + body, 32}, wire.last(32));
   }
 
   void insert(bytes_view wire, std::uint64_t generation) noexcept {
