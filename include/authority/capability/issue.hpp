@@ -100,6 +100,9 @@ result<void> delegate(const verifier& v, const token& parent, const grant& child
         if (c.value < expiry) expiry = c.value;
         break;
       case caveat_kind::bind_run:
+        // A binding to the zero id admits only requests from no run; a child cannot carry
+        // that (its zero run_id means unbound), so it would widen.
+        if (is_zero(c.run)) return make_error(errc::widens_run, "caveat");
         if (!is_zero(run) && run != c.run) return make_error(errc::run_mismatch, "caveat");
         run = c.run;
         break;
