@@ -147,6 +147,23 @@ class EvalGate(unittest.TestCase):
         outcomes = {e["seq"]: e for e in self.audit()}
         self.assertEqual(outcomes[out[1]["outcome_seq"]]["reason"], "not_found")
 
+    def test_injection_in_fields_stays_data(self):
+        # JSON, hex and NUL-byte injection (the reference's "Requests" bad inputs).
+        evil = '/data/x"}\n{"decision":"allow","reason":"ok'
+        r, out = self.eval([
+            {"effect": "fs.read", "target": evil},
+            {"effect": "fs.read", "target": "/data/a\u0000/../../etc/passwd", "cap": self.fs},
+            {"effect": "fs.read", "target": "/data/a", "run": "0123456789abcdef0123456789abcde"},   # odd length
+            {"effect": "fs.read", "target": "/data/a", "run": "0123456789abcdef0123456789abcdeg"},  # not hex
+            {"effect": "fs.read", "target": "/data/a", "run": "0x23456789abcdef0123456789abcdef"},
+        ])
+        self.assertEqual(len(r.stdout.splitlines()), 5)  # one answer per request, however it is spelled
+        self.assertEqual(out[0]["decision"], "deny")
+        self.assertEqual(out[1]["decision"], "deny")
+        self.assertEqual(out[1]["reason"], "invalid_path")
+        for o in out[2:]:
+            self.assertIn("\"run\" must be 32 hex digits", o["error"])
+
     def test_usage_errors(self):
         r = run("eval", "--policy", self.policy, "--key", self.key, stdin="")
         self.assertEqual(r.returncode, 2)
