@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build
   cmake ninja-build g++ clang lld libclang-rt-14-dev pkg-config python3 cpio
+  # scripts/coverage.sh (llvm-profdata-14, llvm-cov-14) and symbolized fuzzer reports
+  llvm-14
   # library and hosted port
   libboost-dev libsodium-dev catch2 libcli11-dev libbenchmark-dev
   # kernel cross headers and libgcc for aarch64/riscv64
