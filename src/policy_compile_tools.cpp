@@ -6,6 +6,7 @@
 #include "authority/hosted/policy_compiler.hpp"
 #include "authority/pattern/pattern.hpp"
 #include "authority/policy/suggest.hpp"
+#include "authority/hosted/json_escape.hpp"
 
 namespace authority::hosted {
 namespace {
@@ -13,21 +14,7 @@ namespace {
 using namespace authority::policy;
 namespace pt = authority::policy_text;
 
-std::string quoted(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      static constexpr char hex[] = "0123456789abcdef";
-      out += "\\u00";
-      out += hex[(c >> 4) & 15];
-      out += hex[c & 15];
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
-}
+std::string quoted(std::string_view s) { return json_quoted(s); }
 
 std::string ops_text(op_set ops) {
   std::string out;

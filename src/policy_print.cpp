@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "authority/hosted/policy_text.hpp"
+#include "authority/hosted/json_escape.hpp"
 
 namespace authority::policy_text {
 
@@ -148,28 +149,8 @@ bool same_meaning(const policy& a, const policy& b) { return normalized(a) == no
 namespace {
 
 void escape_into(std::string& out, std::string_view s, bool toml) {
-  static const char digits[] = "0123456789ABCDEF";
   out += '"';
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || (toml && c == 0x7f)) {
-          out += "\\u00";
-          out += digits[c >> 4];
-          out += digits[c & 0xF];
-        } else {
-          out += ch;
-        }
-    }
-  }
+  hosted::append_json_escaped(out, s, toml);
   out += '"';
 }
 

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "policy_tree.hpp"
+#include "authority/hosted/json_escape.hpp"
 
 namespace authority::policy_text {
 
@@ -234,20 +235,7 @@ void append_utf8(std::string& out, std::uint32_t cp) {
 std::string quote(std::string_view s) {
   constexpr std::size_t shown = 80;
   std::string out = "\"";
-  for (std::size_t i = 0; i < s.size() && i < shown; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c == 0x7f) {
-      static const char digits[] = "0123456789ABCDEF";
-      out += "\\u00";
-      out += digits[c >> 4];
-      out += digits[c & 0xF];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
+  hosted::append_json_escaped(out, s.substr(0, shown), true);
   if (s.size() > shown) out += "...";
   out += '"';
   return out;

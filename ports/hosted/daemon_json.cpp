@@ -1,6 +1,7 @@
 #include "daemon_json.hpp"
 
 #include "authority/core/encoding.hpp"
+#include "authority/hosted/json_escape.hpp"
 
 namespace authority::hosted::daemon_json {
 
@@ -343,24 +344,7 @@ writer& writer::key(std::string_view k) {
 writer& writer::string(std::string_view s) {
   separate();
   out_ += '"';
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out_ += "\\\""; break;
-      case '\\': out_ += "\\\\"; break;
-      case '\n': out_ += "\\n"; break;
-      case '\r': out_ += "\\r"; break;
-      case '\t': out_ += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out_ += "\\u00";
-          out_ += encoding::hex_digit(c >> 4);
-          out_ += encoding::hex_digit(c & 15u);
-        } else {
-          out_ += static_cast<char>(c);
-        }
-    }
-  }
+  append_json_escaped(out_, s, true);
   out_ += '"';
   need_comma_ = true;
   return *this;

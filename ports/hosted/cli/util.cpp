@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "authority/core/encoding.hpp"
+#include "authority/hosted/json_escape.hpp"
 
 namespace authority::cli {
 
@@ -69,26 +70,8 @@ std::string hex_of(const unsigned char* data, std::size_t n) {
 
 std::string json_escape(std::string_view s) {
   std::string out;
-  out.reserve(s.size() + 2);
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          static constexpr char digits[] = "0123456789abcdef";
-          out += "\\u00";
-          out += digits[c >> 4];
-          out += digits[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
+  out.reserve(s.size());
+  hosted::append_json_escaped(out, s);
   return out;
 }
 
