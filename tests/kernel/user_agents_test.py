@@ -40,6 +40,10 @@ EXPECT_X86_64 = [
     ("replay", ("exit", 0)),                            # sequence_replay
     ("budget", ("exit", 0)),                            # budget_exceeded
     ("revoked", ("exit", 0)),                           # a token listed in authority/revoked: revoked
+    ("spawn-wider", ("exit", 0)),                       # widens_resource, widens_methods, budget_exceeded; carve holds
+    ("child:reader", ("exit", 0)),                      # ... then its child runs with the narrowed token
+    ("spawn-revoke", ("exit", 0)),                      # spawns, then revokes its own token
+    ("child:reader-revoked", ("exit", 0)),              # ... so the child's delegated token is revoked
     ("garbage-elf", ("refused", "bad_executable")),
     ("wx-elf", ("refused", "bad_executable")),          # a segment both writable and executable
     ("hello", ("exit", 0)),                             # the kernel still serves agents afterwards
@@ -74,6 +78,7 @@ REASON = {0: "ok", 607: "bad_address", 609: "agent_page_fault", 610: "agent_priv
 CAP_LINES = [
     '{"effect": "fs.read", "target": "/data/report.txt", "cap": "mint fs /data/** read"}',
     '{"effect": "infer", "target": "claude-3-haiku", "tokens": 1, "cost": {"tokens": 1}, "cap": "mint infer claude-* invoke"}',
+    '{"effect": "fs.read", "target": "/data/report.txt", "cap": "mint fs /data/** read"}',
     '{"effect": "fs.read", "target": "/data/report.txt", "cap": "mint fs /data/** read"}',
 ]
 
@@ -168,8 +173,8 @@ def main():
             print(p.stdout, p.stderr)
             return 1
         raw = open(base, "rb").read()
-        fs_token, infer_token, revoked_token = frame_capabilities(bt.member(raw, "authority/workload"))
-        assert revoked_token != fs_token
+        fs_token, infer_token, revoked_token, spawner_token = frame_capabilities(bt.member(raw, "authority/workload"))
+        assert len({fs_token, revoked_token, spawner_token}) == 3
         members = [m for m in bt.read_cpio(raw) if m[0] != "authority/workload"]
         members.append(("authority/revoked", 0o100644, caps_blob([revoked_token])))
         if not any(m[0] == "agents" for m in members):
@@ -180,7 +185,12 @@ def main():
 
         plan = [("bench-yield", ("exit", None)), ("bench-allowed", ("exit", None)), ("bench-denied", ("exit", None))] \
             if args.measure else expect
+        members.append(("children", 0o040755, b""))
         for name, _ in plan:
+            if name.startswith("child:"):
+                child = name[len("child:"):]
+                members.append((f"children/{child}.elf", 0o100644, elf("children/" + child)))
+                continue
             if name == "garbage-elf":
                 body = b"\x7fELF" + bytes(range(256)) * 4
             elif name == "wx-elf":
@@ -189,7 +199,8 @@ def main():
                 body = elf(name)
             members.append((f"agents/{name}.elf", 0o100644, body))
             members.append((f"agents/{name}.caps", 0o100644,
-                            caps_blob([{"budget": infer_token, "revoked": revoked_token}.get(name, fs_token)])))
+                            caps_blob({"budget": [infer_token], "revoked": [revoked_token], "spawn-wider": [fs_token, infer_token],
+                                       "spawn-revoke": [spawner_token]}.get(name, [fs_token]))))
         bundle = os.path.join(d, "agents.cpio")
         with open(bundle, "wb") as f:
             f.write(bt.write_cpio(members))
@@ -218,7 +229,8 @@ def main():
         starts = [i for i, e in enumerate(entries) if e["kind"] == "agent_start"]
         if len(starts) != len(plan):
             failures.append(f"{len(starts)} agent_start entries for {len(plan)} agents")
-        for k, (name, (what, detail)) in enumerate(plan):
+        for k, (planned, (what, detail)) in enumerate(plan):
+            name = planned.split(":", 1)[-1]
             line = lines.get(name)
             if line is None:
                 failures.append(f"{name}: no exit, fault or refusal on the console")

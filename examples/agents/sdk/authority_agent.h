@@ -28,6 +28,8 @@ enum {
   AA_SYS_LAST_DENIAL = 3,
   AA_SYS_CAPABILITIES = 4,
   AA_SYS_COUNTER = 5,
+  AA_SYS_SPAWN = 6,
+  AA_SYS_REVOKE = 7,
 };
 
 /* Error codes (docs/error-codes.md) an agent commonly looks at. */
@@ -43,6 +45,9 @@ enum {
   AA_SEQUENCE_REPLAY = 600,
   AA_BAD_ADDRESS = 607,
   AA_BAD_SYSCALL = 608,
+  AA_WIDENS_RESOURCE = 212,
+  AA_WIDENS_METHODS = 213,
+  AA_DEPTH_EXCEEDED = 217,
 };
 
 /* status in the first return register, value in the second. */
@@ -174,6 +179,56 @@ static inline uint64_t aa_cycles(void) {
 #else
   return aa_counter();
 #endif
+}
+
+/* Starts the child children/<name>.elf of the bundle with tokens delegated from the
+ * caller's and a budget carved from the caller's (build the spec with aa_spec_*); it runs
+ * after the caller ends. status 0, or why not (widens_*, budget_exceeded, ...). */
+static inline aa_result aa_spawn(const char* name, size_t name_len, const void* spec, size_t spec_len) {
+  return aa_syscall(AA_SYS_SPAWN, (uint64_t)(uintptr_t)name, name_len, (uint64_t)(uintptr_t)spec, spec_len, 0);
+}
+
+/* Revokes a token the caller presents (and so every token delegated from it). */
+static inline uint64_t aa_revoke(const void* token, size_t len) {
+  return aa_syscall(AA_SYS_REVOKE, (uint64_t)(uintptr_t)token, len, 0, 0, 0).status;
+}
+
+/* A spawn spec: budget (count u8, then resource u8 · amount u64), then tokens (count u8,
+ * then parent token len u16 · bytes · child resource len u8 · bytes · methods u32 ·
+ * ttl_ms u64). All little-endian. */
+typedef struct {
+  uint8_t* p;
+  size_t size, at;
+  int overflow;
+} aa_spec;
+
+static inline void aa_spec_le_(aa_spec* s, uint64_t v, int n) {
+  for (int i = 0; i < n; ++i) {
+    if (s->at < s->size) s->p[s->at] = (uint8_t)(v >> (8 * i));
+    else s->overflow = 1;
+    ++s->at;
+  }
+}
+static inline void aa_spec_bytes_(aa_spec* s, const void* b, size_t n) {
+  for (size_t i = 0; i < n; ++i) aa_spec_le_(s, ((const uint8_t*)b)[i], 1);
+}
+/* count budget entries, then aa_spec_budget() count times */
+static inline void aa_spec_begin_budget(aa_spec* s, uint8_t count) { aa_spec_le_(s, count, 1); }
+static inline void aa_spec_budget(aa_spec* s, uint8_t resource, uint64_t amount) {
+  aa_spec_le_(s, resource, 1);
+  aa_spec_le_(s, amount, 8);
+}
+static inline void aa_spec_begin_caps(aa_spec* s, uint8_t count) { aa_spec_le_(s, count, 1); }
+static inline void aa_spec_cap(aa_spec* s, const uint8_t* parent, size_t parent_len, const char* resource,
+                               uint32_t methods, uint64_t ttl_ms) {
+  size_t n = 0;
+  while (resource[n]) ++n;
+  aa_spec_le_(s, parent_len, 2);
+  aa_spec_bytes_(s, parent, parent_len);
+  aa_spec_le_(s, n, 1);
+  aa_spec_bytes_(s, resource, n);
+  aa_spec_le_(s, methods, 4);
+  aa_spec_le_(s, ttl_ms, 8);
 }
 
 /* ---- request frames ---------------------------------------------------------------- */

@@ -10,6 +10,10 @@
 #include <string_view>
 
 #include "authority/audit/entry.hpp"
+#include "authority/capability/issue.hpp"
+#include "authority/capability/wire.hpp"
+#include "authority/core/encoding.hpp"
+#include "authority/effects.hpp"
 #include "authority/crypto/sha256.hpp"
 #include "authority/gate.hpp"
 #include "authority/request_frame.hpp"
@@ -25,7 +29,10 @@ inline constexpr std::string_view prefix = "agents/";
 inline constexpr std::string_view elf_suffix = ".elf";
 inline constexpr std::string_view caps_suffix = ".caps";
 
-enum class syscall : std::uint64_t { exit = 0, yield = 1, effect = 2, last_denial = 3, capabilities = 4, counter = 5 };
+enum class syscall : std::uint64_t {
+  exit = 0, yield = 1, effect = 2, last_denial = 3, capabilities = 4, counter = 5, spawn = 6, revoke = 7
+};
+inline constexpr std::string_view children_prefix = "children/";
 inline constexpr std::size_t response_size = 32;
 inline constexpr std::size_t denial_header_size = 24;
 inline constexpr std::size_t max_frame = authority::request_header_size + authority::max_request_payload;
@@ -55,6 +62,11 @@ inline void put64(authority::byte* p, std::uint64_t v) noexcept {
 }
 
 // Storage for one running agent (large: the kernel keeps it in .bss).
+inline constexpr std::size_t max_children_caps = 2048;  // a child's delegated tokens, encoded
+inline constexpr std::size_t max_spawn_spec = 4096;
+
+// Storage for one running agent (large: the kernel keeps it in .bss). A parent and the
+// child it spawned each have one.
 template <class Enforcer>
 struct agent_slot {
   arch::address_space as{};
@@ -62,13 +74,25 @@ struct agent_slot {
   authority::byte frame[max_frame]{};
   std::optional<typename Enforcer::account_type> account;
   std::optional<typename Enforcer::session_type> session;
+  authority::bytes_view caps{};                 // what the capabilities call returns
+  authority::byte own_caps[max_children_caps]{};  // a child's: its delegated tokens
+  std::uint64_t calls = 0, handle_calls = 0, handle_ticks = 0, line_ticks = 0, stream_ns = 0;
+};
+
+// Agents' scratch space for spawn and revoke (tokens are large: never on the stack).
+struct spawn_scratch {
+  authority::byte spec[max_spawn_spec]{};
+  authority::capability::token parent{};
+  authority::capability::token child{};
 };
 
 template <class Enforcer, text_writer W>
 class runner {
  public:
-  runner(Enforcer& e, agent_slot<Enforcer>& slot, page_frame_allocator& frames, W& out, std::uint64_t (*counter)()) noexcept
-      : e_(e), slot_(slot), frames_(frames), out_(out), counter_(counter) {}
+  // `slot` runs the bundle's agents, `child` a child one of them spawns (one level).
+  runner(Enforcer& e, agent_slot<Enforcer>& slot, agent_slot<Enforcer>& child, spawn_scratch& scratch,
+         page_frame_allocator& frames, W& out, std::uint64_t (*counter)()) noexcept
+      : e_(e), top_(slot), child_(child), scratch_(scratch), frames_(frames), out_(out), counter_(counter) {}
 
   // Every agent of the bundle, in bundle order.
   void run_all(const cpio::archive& a) noexcept {
@@ -84,42 +108,62 @@ class runner {
         }
         return true;
       });
-      run_one(name, m.data, caps);
+      archive_ = &a;
+      run_one(top_, name, m.data, caps, e_.config().agent_id);
+      run_pending_child();
       return true;
     });
   }
 
  private:
   authority::result<std::uint64_t> log(authority::audit::entry_kind kind, authority::audit::verdict v, authority::errc reason,
-                                       const authority::crypto::digest& request_hash, const authority::crypto::digest& result_hash) noexcept {
+                                       const authority::crypto::digest& request_hash, const authority::crypto::digest& result_hash,
+                                       std::uint16_t op = 0) noexcept {
     if (e_.gate().closed()) return authority::make_error(authority::errc::sink_failure, "log");
     authority::audit::record r{};
     r.kind = kind;
     r.decision = v;
     r.reason = reason;
+    r.op = op;
     r.time = e_.clock().now_ns();
-    r.agent_id = slot_.session->agent_id;
-    r.run_id = slot_.session->run_id;
+    r.agent_id = cur_->session->agent_id;
+    r.run_id = cur_->session->run_id;
     r.request_hash = request_hash;
     r.result_hash = result_hash;
     AUTHORITY_TRY_ASSIGN(const auto appended, e_.log().append_durable(r));
     return appended.seq;
   }
 
-  void run_one(std::string_view name, authority::bytes_view file, authority::bytes_view caps) noexcept {
-    // Its own session: agent id = SHA-256(run's agent id ‖ name)[0, 16), the policy's budget.
+  // Runs one agent in `slot` to its exit or fault; returns its exit code (~0 after a
+  // fault or refusal). A top-level agent gets the policy's budget; a child (`grant`) the
+  // budget carved for it.
+  std::uint64_t run_one(agent_slot<Enforcer>& slot, std::string_view name, authority::bytes_view file,
+                        authority::bytes_view caps, const authority::audit::id16& parent_id,
+                        const authority::budget::child_grant* grant = nullptr) noexcept {
+    agent_slot<Enforcer>* const outer = cur_;
+    cur_ = &slot;
+    // Its own session: agent id = SHA-256(parent's agent id ‖ name)[0, 16) (the parent of
+    // a top-level agent is the run's agent id).
     authority::crypto::sha256 h;
-    h.update(e_.config().agent_id);
+    h.update(parent_id);
     h.update(name);
     const auto digest = h.finish();
     authority::audit::id16 id{};
     for (std::size_t i = 0; i < id.size(); ++i) id[i] = digest[i];
-    const auto limits = e_.policy_loaded() ? authority::limits_from_policy(e_.policy()) : authority::budget::limits{};
-    slot_.session.reset();
-    slot_.account.emplace(limits, e_.clock().now_ns());
-    slot_.session.emplace(id, e_.config().run_id, *slot_.account);
-    calls_ = handle_calls_ = handle_ticks_ = line_ticks_ = stream_ns_ = 0;
-    caps_ = caps;
+    const auto limits = grant ? grant->child_limits
+                              : e_.policy_loaded() ? authority::limits_from_policy(e_.policy()) : authority::budget::limits{};
+    slot.session.reset();
+    slot.account.emplace(limits, grant ? grant->start : e_.clock().now_ns());
+    slot.session.emplace(id, e_.config().run_id, *slot.account);
+    slot.calls = slot.handle_calls = slot.handle_ticks = slot.line_ticks = slot.stream_ns = 0;
+    slot.caps = caps;
+    const std::uint64_t code = run_loaded(slot, name, file);
+    cur_ = outer;
+    return code;
+  }
+
+  std::uint64_t run_loaded(agent_slot<Enforcer>& slot, std::string_view name, authority::bytes_view file) noexcept {
+    std::uint64_t exit_code = ~std::uint64_t{0};
 
     const auto elf_hash = authority::crypto::sha256::hash(file);
     format_to(out_, "agent {}: {} bytes\n", name, file.size());
@@ -127,9 +171,9 @@ class runner {
 
     auto image = elf::parse(file, arch::elf_machine, arch::user_window());
     std::uint64_t sp = 0;
-    auto as_made = image ? arch::address_space_create(slot_.as, frames_) : authority::result<void>{image.error()};
+    auto as_made = image ? arch::address_space_create(slot.as, frames_) : authority::result<void>{image.error()};
     if (as_made) {
-      auto loaded = elf::load(*image, file, slot_.as, frames_);
+      auto loaded = elf::load(*image, file, slot.as, frames_);
       if (loaded) sp = *loaded;
       else as_made = loaded.error();
     }
@@ -141,13 +185,13 @@ class runner {
       const auto reason = err.code == authority::errc::capacity_exceeded ? err.code : authority::errc::bad_executable;
       (void)log(authority::audit::entry_kind::agent_fault, authority::audit::verdict::deny, reason, elf_hash,
                 authority::crypto::sha256::hash(authority::as_bytes(line.view())));
-      arch::address_space_destroy(slot_.as, frames_);
-      return;
+      arch::address_space_destroy(slot.as, frames_);
+      return exit_code;
     }
 
-    slot_.ctx.set_entry(image->entry, sp);
+    slot.ctx.set_entry(image->entry, sp);
     for (;;) {
-      const user_trap t = arch::enter_user(slot_.as, slot_.ctx);
+      const user_trap t = arch::enter_user(slot.as, slot.ctx);
       if (t.kind == trap_kind::fault) {
         line_buffer line;
         format_to(line, "agent {}: fault: {} ({}) pc {:p} address {:p} access {} code {:x}", name, name_of(t.cause),
@@ -159,29 +203,28 @@ class runner {
                   authority::crypto::sha256::hash(authority::as_bytes(line.view())), {});
         break;
       }
-      ++calls_;
-      if (static_cast<syscall>(slot_.ctx.syscall_number()) == syscall::exit) {
-        const std::uint64_t code = slot_.ctx.syscall_arg(0);
+      ++slot.calls;
+      if (static_cast<syscall>(slot.ctx.syscall_number()) == syscall::exit) {
+        const std::uint64_t code = exit_code = slot.ctx.syscall_arg(0);
         authority::byte le[8];
         put64(le, code);
         format_to(out_,
                   "agent {}: exit {} after {} system calls; gate_service::handle {} calls, {} ticks (audit streaming {} ns); "
                   "decision lines {} ticks\n",
-                  name, code, calls_, handle_calls_, handle_ticks_, stream_ns_, line_ticks_);
+                  name, code, slot.calls, slot.handle_calls, slot.handle_ticks, slot.stream_ns, slot.line_ticks);
         (void)log(authority::audit::entry_kind::agent_exit, authority::audit::verdict::allow, authority::errc::ok, elf_hash,
                   authority::crypto::sha256::hash(authority::bytes_view{le, 8}));
         break;
       }
-      serve();
+      serve(slot, name);
     }
-    arch::address_space_destroy(slot_.as, frames_);
-    slot_.session.reset();
-    slot_.account.reset();
+    arch::address_space_destroy(slot.as, frames_);
+    return exit_code;
   }
 
-  void serve() noexcept {
+  void serve(agent_slot<Enforcer>& slot, std::string_view name) noexcept {
     using authority::errc;
-    auto& c = slot_.ctx;
+    auto& c = slot.ctx;
     const auto result = [&](errc status, std::uint64_t value = 0) { c.set_syscall_result(static_cast<std::uint64_t>(status), value); };
     switch (static_cast<syscall>(c.syscall_number())) {
       case syscall::yield: return result(errc::ok);
@@ -193,20 +236,20 @@ class runner {
         // Both buffers are checked before the gate sees anything: a bad response pointer
         // must not leave a decision behind that the agent cannot hear.
         if (response != 0)
-          if (auto ok = check_user_range(slot_.as, response, response_size, page_access::write); !ok)
+          if (auto ok = check_user_range(slot.as, response, response_size, page_access::write); !ok)
             return result(ok.error().code);
-        const authority::mutable_bytes into{slot_.frame, static_cast<std::size_t>(len)};
-        if (auto ok = copy_from_user(slot_.as, into, frame); !ok) return result(ok.error().code);
+        const authority::mutable_bytes into{slot.frame, static_cast<std::size_t>(len)};
+        if (auto ok = copy_from_user(slot.as, into, frame); !ok) return result(ok.error().code);
         const std::uint64_t streamed = e_.sink_busy_ns();
         const std::uint64_t begin = counter_();
-        const served_request served = e_.service().handle(*slot_.session, into);
-        handle_ticks_ += counter_() - begin;
-        stream_ns_ += e_.sink_busy_ns() - streamed;
-        ++handle_calls_;
+        const served_request served = e_.service().handle(*slot.session, into);
+        slot.handle_ticks += counter_() - begin;
+        slot.stream_ns += e_.sink_busy_ns() - streamed;
+        ++slot.handle_calls;
         const auto& a = served.answer;
         const std::uint64_t written = counter_();
         protocol::write_decision(out_, served.request.seq, served.request.target, a);
-        line_ticks_ += counter_() - written;
+        slot.line_ticks += counter_() - written;
         if (response != 0) {
           authority::byte r[response_size]{};
           r[0] = a.allow;
@@ -219,7 +262,7 @@ class runner {
           put16(r + 12, static_cast<std::uint16_t>(a.result.status));
           put64(r + 16, a.decision_seq);
           put64(r + 24, a.outcome_seq);
-          if (auto ok = copy_to_user(slot_.as, response, {r, response_size}); !ok) return result(ok.error().code);
+          if (auto ok = copy_to_user(slot.as, response, {r, response_size}); !ok) return result(ok.error().code);
         }
         return result(a.allow ? errc::ok : a.reason, a.decision_seq);
       }
@@ -227,7 +270,7 @@ class runner {
         const std::uintptr_t buffer = c.syscall_arg(0);
         const std::uint64_t len = c.syscall_arg(1);
         if (len < denial_header_size) return result(errc::capacity_exceeded, denial_header_size);
-        const auto& d = slot_.session->last_denial;
+        const auto& d = slot.session->last_denial;
         if (!d.present) return result(errc::not_found);
         const std::string_view target = d.target.view();
         const std::size_t n = target.size() < len - denial_header_size ? target.size() : static_cast<std::size_t>(len - denial_header_size);
@@ -241,33 +284,215 @@ class runner {
         put32(head + 8, d.rule);
         put16(head + 12, n);
         put64(head + 16, d.seq);
-        if (auto ok = check_user_range(slot_.as, buffer, denial_header_size + n, page_access::write); !ok)
+        if (auto ok = check_user_range(slot.as, buffer, denial_header_size + n, page_access::write); !ok)
           return result(ok.error().code);
-        (void)copy_to_user(slot_.as, buffer, {head, denial_header_size});
-        (void)copy_to_user(slot_.as, buffer + denial_header_size, authority::as_bytes(target.substr(0, n)));
+        (void)copy_to_user(slot.as, buffer, {head, denial_header_size});
+        (void)copy_to_user(slot.as, buffer + denial_header_size, authority::as_bytes(target.substr(0, n)));
         return result(errc::ok, denial_header_size + n);
       }
       case syscall::capabilities: {
         const std::uintptr_t buffer = c.syscall_arg(0);
         const std::uint64_t len = c.syscall_arg(1);
-        if (len < caps_.size()) return result(errc::capacity_exceeded, caps_.size());
-        if (auto ok = copy_to_user(slot_.as, buffer, caps_); !ok) return result(ok.error().code);
-        return result(errc::ok, caps_.size());
+        if (len < slot.caps.size()) return result(errc::capacity_exceeded, slot.caps.size());
+        if (auto ok = copy_to_user(slot.as, buffer, slot.caps); !ok) return result(ok.error().code);
+        return result(errc::ok, slot.caps.size());
       }
+      case syscall::spawn: {
+        const auto [status, value] = spawn(slot, name, c.syscall_arg(0), c.syscall_arg(1), c.syscall_arg(2), c.syscall_arg(3));
+        return result(status, value);
+      }
+      case syscall::revoke: return result(revoke(slot, name, c.syscall_arg(0), c.syscall_arg(1)));
       default: return result(errc::bad_syscall);
     }
   }
 
+  // ---- spawn and revoke (docs/syscall-abi.md) ----------------------------------------
+
+  struct call_result {
+    authority::errc status;
+    std::uint64_t value;
+  };
+
+  // Token ids for delegated tokens: unique, not secret (the MAC makes a token
+  // unforgeable): SHA-256("authority.kernel.token-id" ‖ run id ‖ counter).
+  struct id_source {
+    runner* r;
+    bool fill(unsigned char* p, std::uint64_t n) noexcept {
+      std::uint64_t done = 0;
+      while (done < n) {
+        authority::crypto::sha256 h;
+        authority::byte counter[8];
+        put64(counter, ++r->token_counter_);
+        h.update(std::string_view{"authority.kernel.token-id"});
+        h.update(r->e_.config().run_id);
+        h.update(authority::bytes_view{counter, 8});
+        const auto d = h.finish();
+        for (std::size_t i = 0; i < d.size() && done < n; ++i) p[done++] = d[i];
+      }
+      return true;
+    }
+  };
+
+  // The parent's spawn request, decided: the kernel's own decision entry (op spawn) with
+  // SHA-256 of the spec as request hash, and a console line.
+  call_result decide_spawn(std::string_view parent, std::string_view child, authority::bytes_view spec,
+                           authority::errc reason) noexcept {
+    const bool allow = reason == authority::errc::ok;
+    (void)log(authority::audit::entry_kind::decision, allow ? authority::audit::verdict::allow : authority::audit::verdict::deny,
+              reason, authority::crypto::sha256::hash(spec), {}, static_cast<std::uint16_t>(authority::effect::spawn));
+    format_to(out_, "agent {}: spawn {}: {}\n", parent, child, allow ? std::string_view{"allowed, runs when its parent ends"}
+                                                                    : authority::name_of(reason));
+    return {reason, 0};
+  }
+
+  // spawn(name, name_len, spec, spec_len): a child from children/<name>.elf with tokens
+  // delegated (narrowed) from the parent's and a budget carved from the parent's. It runs
+  // after its parent ends; one pending child per agent; children do not spawn.
+  call_result spawn(agent_slot<Enforcer>& slot, std::string_view parent, std::uintptr_t name_ptr, std::uint64_t name_len,
+                    std::uintptr_t spec_ptr, std::uint64_t spec_len) noexcept {
+    using authority::errc;
+    namespace cap = authority::capability;
+    if (&slot == &child_) return {errc::depth_exceeded, 0};
+    if (name_len == 0 || name_len > sizeof pending_name_) return {errc::invalid_argument, 0};
+    if (spec_len > max_spawn_spec) return {errc::too_long, 0};
+    char name[sizeof pending_name_];
+    if (auto ok = copy_from_user(slot.as, {reinterpret_cast<authority::byte*>(name), static_cast<std::size_t>(name_len)}, name_ptr); !ok)
+      return {ok.error().code, 0};
+    const authority::mutable_bytes spec{scratch_.spec, static_cast<std::size_t>(spec_len)};
+    if (auto ok = copy_from_user(slot.as, spec, spec_ptr); !ok) return {ok.error().code, 0};
+    const std::string_view child{name, static_cast<std::size_t>(name_len)};
+    for (char ch : child)
+      if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_')) return {errc::invalid_argument, 0};
+    if (pending_) return decide_spawn(parent, child, spec, errc::capacity_exceeded);
+    authority::bytes_view elf{};
+    archive_->for_each([&](const cpio::entry& m) {
+      if (m.name.size() == children_prefix.size() + child.size() + elf_suffix.size() && m.name.starts_with(children_prefix) &&
+          m.name.substr(children_prefix.size(), child.size()) == child && m.name.ends_with(elf_suffix)) {
+        elf = m.data;
+        return false;
+      }
+      return true;
+    });
+    if (elf.empty()) return decide_spawn(parent, child, spec, errc::not_found);
+
+    // The budget: resources the spec names get that amount; the others 0 where the
+    // parent is limited (a child cannot be unlimited where its parent is not) — except
+    // wall time, which carve() clamps to what the parent has left.
+    authority::byte_reader r{spec};
+    const auto parent_limits = slot.account->account_limits();
+    auto wanted = authority::budget::limits::all_unlimited();
+    for (std::size_t i = 0; i < authority::budget::resource_count; ++i) {
+      const auto res = static_cast<authority::budget::resource>(i);
+      if (res != authority::budget::resource::wall_time_ms && !parent_limits[res].is_unlimited())
+        wanted.set(res, authority::budget::limit::of(0));
+    }
+    auto count = r.u8("budget");
+    if (!count) return decide_spawn(parent, child, spec, count.error().code);
+    for (std::size_t i = 0; i < *count; ++i) {
+      auto res = r.u8("budget.resource");
+      auto amount = r.le64("budget.amount");
+      if (!res || !amount) return decide_spawn(parent, child, spec, errc::truncated);
+      if (*res >= authority::budget::resource_count) return decide_spawn(parent, child, spec, errc::out_of_range);
+      wanted.set(static_cast<authority::budget::resource>(*res), authority::budget::limit::of(*amount));
+    }
+    // The tokens: each delegated from a parent token the spec carries.
+    auto caps = r.u8("caps");
+    if (!caps) return decide_spawn(parent, child, spec, caps.error().code);
+    std::size_t used = 0;
+    for (std::size_t i = 0; i < *caps; ++i) {
+      auto parent_len = r.le16("caps.parent");
+      if (!parent_len) return decide_spawn(parent, child, spec, errc::truncated);
+      auto parent_bytes = r.take(*parent_len, "caps.parent");
+      auto resource_len = r.u8("caps.resource");
+      if (!parent_bytes || !resource_len) return decide_spawn(parent, child, spec, errc::truncated);
+      auto resource = r.take(*resource_len, "caps.resource");
+      auto methods = r.le32("caps.methods");
+      auto ttl = r.le64("caps.ttl");
+      if (!resource || !methods || !ttl) return decide_spawn(parent, child, spec, errc::truncated);
+      if (auto decoded = cap::decode(*parent_bytes, scratch_.parent); !decoded)
+        return decide_spawn(parent, child, spec, decoded.error().code);
+      cap::grant g;
+      g.type = scratch_.parent.type;
+      g.resource = authority::as_chars(*resource);
+      g.methods = cap::method_set::of(*methods);
+      g.ttl_ms = *ttl;
+      g.rate = scratch_.parent.rate;
+      g.run_id = scratch_.parent.run_id;
+      id_source ids{this};
+      if (auto delegated = cap::delegate(e_.verifier(), scratch_.parent, g, e_.clock().now_ns(), ids, scratch_.child); !delegated)
+        return decide_spawn(parent, child, spec, delegated.error().code);
+      if (used + 2 > sizeof child_.own_caps) return decide_spawn(parent, child, spec, errc::capacity_exceeded);
+      auto encoded = cap::encode(scratch_.child, {child_.own_caps + used + 2, sizeof child_.own_caps - used - 2});
+      if (!encoded) return decide_spawn(parent, child, spec, encoded.error().code);
+      put16(child_.own_caps + used, encoded->size());
+      used += 2 + encoded->size();
+    }
+    if (auto end = r.expect_end("spec"); !end) return decide_spawn(parent, child, spec, errc::trailing_bytes);
+    auto carved = slot.account->carve(wanted, e_.clock().now_ns());
+    if (!carved) return decide_spawn(parent, child, spec, carved.error().code);
+    pending_grant_ = *carved;
+    pending_elf_ = elf;
+    pending_caps_ = {child_.own_caps, used};
+    for (std::size_t i = 0; i < child.size(); ++i) pending_name_[i] = child[i];
+    pending_name_size_ = child.size();
+    pending_parent_ = slot.session->agent_id;
+    pending_parent_account_ = &*slot.account;
+    pending_ = true;
+    return decide_spawn(parent, child, spec, errc::ok);
+  }
+
+  void run_pending_child() noexcept {
+    if (!pending_) return;
+    pending_ = false;
+    const std::string_view name{pending_name_, pending_name_size_};
+    (void)run_one(child_, name, pending_elf_, pending_caps_, pending_parent_, &pending_grant_);
+    // What the child spent is charged to the parent's carve; the rest goes back.
+    if (auto settled = pending_parent_account_->settle_child(pending_grant_, *child_.account); !settled)
+      format_to(out_, "agent {}: settling its budget failed: {}\n", name, authority::name_of(settled.error().code));
+    child_.session.reset();
+    child_.account.reset();
+    top_.session.reset();
+    top_.account.reset();
+  }
+
+  // revoke(token, len): the agent presents a token (it holds it, or received it); if it
+  // is authentic, its id goes on the revocation list, which also revokes every token
+  // delegated from it. Audited as a decision entry with op 0 and SHA-256 of the token.
+  authority::errc revoke(agent_slot<Enforcer>& slot, std::string_view name, std::uintptr_t ptr, std::uint64_t len) noexcept {
+    using authority::errc;
+    if (len > max_spawn_spec) return errc::too_long;
+    const authority::mutable_bytes bytes{scratch_.spec, static_cast<std::size_t>(len)};
+    if (auto ok = copy_from_user(slot.as, bytes, ptr); !ok) return ok.error().code;
+    if (auto decoded = authority::capability::decode(bytes, scratch_.parent); !decoded) return decoded.error().code;
+    if (auto authentic = e_.verifier().check_authentic(scratch_.parent, e_.clock().now_ns()); !authentic)
+      return authentic.error().code;
+    if (auto revoked = e_.revocations().revoke_token(scratch_.parent.token_id); !revoked) return revoked.error().code;
+    char hex[32];
+    (void)authority::encoding::hex_encode(scratch_.parent.token_id, hex);
+    format_to(out_, "agent {}: revoked token {}\n", name, std::string_view{hex, sizeof hex});
+    (void)log(authority::audit::entry_kind::decision, authority::audit::verdict::allow, errc::ok,
+              authority::crypto::sha256::hash(authority::bytes_view{bytes}), {});
+    return errc::ok;
+  }
+
   Enforcer& e_;
-  agent_slot<Enforcer>& slot_;
+  agent_slot<Enforcer>& top_;
+  agent_slot<Enforcer>& child_;
+  spawn_scratch& scratch_;
   page_frame_allocator& frames_;
   W& out_;
   std::uint64_t (*counter_)();
-  authority::bytes_view caps_{};
-  std::uint64_t calls_ = 0;
-  std::uint64_t handle_calls_ = 0, handle_ticks_ = 0;  // the in-kernel gate_service::handle share
-  std::uint64_t line_ticks_ = 0;                        // writing the @decision lines
-  std::uint64_t stream_ns_ = 0;                         // of handle: the audit sink streaming and draining
+  agent_slot<Enforcer>* cur_ = nullptr;  // whose system calls are served (for log())
+  const cpio::archive* archive_ = nullptr;
+  std::uint64_t token_counter_ = 0;      // delegated token ids
+  // The child spawned by the running top-level agent, waiting for its parent to end.
+  bool pending_ = false;
+  char pending_name_[64]{};
+  std::size_t pending_name_size_ = 0;
+  authority::bytes_view pending_elf_{}, pending_caps_{};
+  authority::budget::child_grant pending_grant_{};
+  authority::audit::id16 pending_parent_{};
+  typename Enforcer::account_type* pending_parent_account_ = nullptr;
 };
 
 }  // namespace kernel::agents

@@ -226,6 +226,8 @@ class enforcement {
   const authority::bundle::run_config& config() const noexcept { return config_; }
   clock_type& clock() noexcept { return clock_; }
   gate_type& gate() noexcept { return gate_; }
+  authority::capability::verifier& verifier() noexcept { return verifier_; }
+  authority::capability::revocation_list& revocations() noexcept { return revoked_; }
   gate_service<gate_type, log_type, clock_type>& service() noexcept { return service_; }
   log_type& log() noexcept { return log_; }
   authority::executors::memory_executor& executor() noexcept { return executor_; }

@@ -29,7 +29,9 @@ using serial_sink = console_audit_sink<const console_writer, serial_port>;
 const console_writer console{};
 enforcement_storage<serial_sink> storage;  // ~400 KiB: .bss, never the stack
 #ifdef KERNEL_USER_MODE
-agents::agent_slot<enforcement<serial_sink>> agent_slot;  // one agent at a time (~70 KiB)
+agents::agent_slot<enforcement<serial_sink>> agent_slot;  // the running agent (~70 KiB)
+agents::agent_slot<enforcement<serial_sink>> child_slot;  // the child it spawned
+agents::spawn_scratch spawn_scratch;
 #endif
 
 }  // namespace
@@ -47,8 +49,8 @@ int run(environment& env) noexcept {
       print("agents: user mode unavailable: {}\n", authority::name_of(ready.error().code));
       return;
     }
-    agents::runner<enforcement<serial_sink>, const console_writer> r{enforcer, agent_slot, env.frames, console,
-                                                                      &arch::counter};
+    agents::runner<enforcement<serial_sink>, const console_writer> r{enforcer,   agent_slot, child_slot, spawn_scratch,
+                                                                      env.frames, console,    &arch::counter};
     r.run_all(*env.bundle);
 #else
     bool any = false;
