@@ -35,6 +35,7 @@ EXPECT_X86_64 = [
     ("illegal", ("fault", "agent_illegal_instruction")),
     ("write-code", ("fault", "agent_page_fault")),      # W^X: code is not writable
     ("exec-stack", ("fault", "agent_page_fault")),      # W^X: the stack is not executable
+    ("spin", ("fault", "deadline_exceeded")),           # loops without a system call: preempted, ended
     ("bad-pointers", ("exit", 0)),                      # kernel/unmapped/read-only pointers: bad_address
     ("forge", ("exit", 0)),                             # bad_mac twice
     ("replay", ("exit", 0)),                            # sequence_replay
@@ -71,7 +72,7 @@ def expect_mmio_arch():
 EXPECT = {"x86_64": EXPECT_X86_64, "aarch64": expect_mmio_arch(), "riscv64": expect_mmio_arch()}
 
 KIND = {1: "decision", 2: "outcome", 3: "policy_change", 5: "agent_fault", 6: "agent_start", 7: "agent_exit"}
-REASON = {0: "ok", 607: "bad_address", 609: "agent_page_fault", 610: "agent_privileged",
+REASON = {0: "ok", 401: "deadline_exceeded", 607: "bad_address", 609: "agent_page_fault", 610: "agent_privileged",
           611: "agent_illegal_instruction", 612: "agent_arithmetic", 613: "agent_trap", 614: "bad_executable"}
 
 # What the agents' tokens are minted for: the agent file's lines, one token each.

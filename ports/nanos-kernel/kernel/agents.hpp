@@ -21,6 +21,7 @@
 #include "cpio.hpp"
 #include "elf.hpp"
 #include "format.hpp"
+#include "arch.hpp"
 #include "user.hpp"
 
 namespace kernel::agents {
@@ -33,6 +34,8 @@ enum class syscall : std::uint64_t {
   exit = 0, yield = 1, effect = 2, last_denial = 3, capabilities = 4, counter = 5, spawn = 6, revoke = 7
 };
 inline constexpr std::string_view children_prefix = "children/";
+// CPU time an agent may use when the policy does not limit cpu_time_ns.
+inline constexpr std::uint64_t default_cpu_ns = 500'000'000;
 inline constexpr std::size_t response_size = 32;
 inline constexpr std::size_t denial_header_size = 24;
 inline constexpr std::size_t max_frame = authority::request_header_size + authority::max_request_payload;
@@ -164,6 +167,12 @@ class runner {
 
   std::uint64_t run_loaded(agent_slot<Enforcer>& slot, std::string_view name, authority::bytes_view file) noexcept {
     std::uint64_t exit_code = ~std::uint64_t{0};
+    // CPU time in user mode (counter ticks, traps included): the policy's cpu_time_ns when
+    // it limits it, else default_cpu_ns. Checked at every preemption-timer interrupt.
+    std::uint64_t user_ticks = 0;
+    const auto cpu = slot.account->account_limits()[authority::budget::resource::cpu_time_ns];
+    const std::uint64_t cpu_ns = cpu.is_unlimited() ? default_cpu_ns : cpu.amount();
+    const std::uint64_t cpu_limit = cpu_ns / 1000 * (arch::counter_hz() / 1000) / 1000;
 
     const auto elf_hash = authority::crypto::sha256::hash(file);
     format_to(out_, "agent {}: {} bytes\n", name, file.size());
@@ -191,7 +200,14 @@ class runner {
 
     slot.ctx.set_entry(image->entry, sp);
     for (;;) {
-      const user_trap t = arch::enter_user(slot.as, slot.ctx);
+      const std::uint64_t entered = counter_();
+      user_trap t = arch::enter_user(slot.as, slot.ctx);
+      user_ticks += counter_() - entered;
+      if (t.kind == trap_kind::interrupt) {
+        if (user_ticks <= cpu_limit) continue;  // preempted, time left: resume
+        t.kind = trap_kind::fault;              // used up: ended like a fault
+        t.cause = fault_cause::time_limit;
+      }
       if (t.kind == trap_kind::fault) {
         line_buffer line;
         format_to(line, "agent {}: fault: {} ({}) pc {:p} address {:p} access {} code {:x}", name, name_of(t.cause),

@@ -25,8 +25,9 @@
 //   - user pages are never writable and executable at once (map_user_page refuses it);
 //   - the only way from the agent into the kernel is the system-call instruction; every
 //     other trap from user mode is a fault that ends the agent;
-//   - interrupts stay masked in user mode (agents are run to their next trap: yield is
-//     cooperative — there is no timer preemption yet).
+//   - a periodic timer interrupts user mode (never the kernel): enter_user() returns
+//     trap_kind::interrupt, and the kernel decides whether the agent has used up its CPU
+//     time (an agent that spins without a system call is ended, not waited for).
 #pragma once
 
 #include <cstddef>
@@ -51,8 +52,9 @@ constexpr bool has(page_access set, page_access bit) noexcept {
 
 // Why enter_user() returned.
 enum class trap_kind : std::uint8_t {
-  syscall,  // the system-call instruction: number and arguments are in the context
-  fault,    // anything else: the agent is ended
+  syscall,    // the system-call instruction: number and arguments are in the context
+  fault,      // an exception: the agent is ended
+  interrupt,  // the preemption timer (acknowledged): the kernel may resume the agent
 };
 
 enum class fault_cause : std::uint8_t {
@@ -61,6 +63,7 @@ enum class fault_cause : std::uint8_t {
   illegal_instruction,  // undefined opcode
   arithmetic,           // divide error, FP exception
   other,                // breakpoint, alignment check, anything else from user mode
+  time_limit,           // not a CPU exception: the agent used up its CPU time (the kernel's verdict)
 };
 
 struct user_trap {
@@ -80,6 +83,7 @@ constexpr authority::errc fault_errc(fault_cause c) noexcept {
     case fault_cause::illegal_instruction: return authority::errc::agent_illegal_instruction;
     case fault_cause::arithmetic: return authority::errc::agent_arithmetic;
     case fault_cause::other: return authority::errc::agent_trap;
+    case fault_cause::time_limit: return authority::errc::deadline_exceeded;
   }
   return authority::errc::agent_trap;
 }
@@ -91,6 +95,7 @@ constexpr std::string_view name_of(fault_cause c) noexcept {
     case fault_cause::illegal_instruction: return "illegal instruction";
     case fault_cause::arithmetic: return "arithmetic trap";
     case fault_cause::other: return "exception";
+    case fault_cause::time_limit: return "CPU time used up";
   }
   return "exception";
 }
@@ -105,7 +110,8 @@ struct user_range {
 };
 user_range user_window() noexcept;
 
-// Once, after traps_init(): descriptor tables, the system-call entry, NX/W^X controls.
+// Once, after traps_init(): descriptor tables, the system-call entry, NX/W^X controls,
+// and the periodic preemption timer (it interrupts user mode only).
 authority::result<void> user_init() noexcept;
 
 // A new, empty agent address space (the kernel's own mappings supervisor-only). Its

@@ -28,6 +28,17 @@ constexpr std::uint64_t address_mask = 0x0000'ffff'ffff'f000;
 
 std::uint64_t kernel_l1 = 0;
 
+// Preemption: the EL1 virtual timer (PPI 27) through the GICv2 of QEMU virt; IRQs are
+// unmasked at EL0 only (the kernel keeps PSTATE.I set).
+constexpr std::uintptr_t gicd = 0x0800'0000, gicc = 0x0801'0000;
+constexpr std::uint32_t timer_irq = 27;
+volatile std::uint32_t& mmio32(std::uintptr_t a) { return *reinterpret_cast<volatile std::uint32_t*>(a); }
+std::uint64_t timer_slice = 0;
+
+void arm_timer() {
+  asm volatile("msr cntv_tval_el0, %0; msr cntv_ctl_el0, %1; isb" ::"r"(timer_slice), "r"(std::uint64_t{1}));
+}
+
 std::uint64_t* table(std::uint64_t physical) { return reinterpret_cast<std::uint64_t*>(static_cast<std::uintptr_t>(physical)); }
 
 authority::result<std::uint64_t> zeroed_frame(page_frame_allocator& frames) {
@@ -64,6 +75,17 @@ authority::result<void> user_init() noexcept {
   asm volatile("msr sctlr_el1, %0; isb" ::"r"(sctlr));
   // EL0 may read the virtual counter (measurements), nothing else of the timer.
   asm volatile("msr cntkctl_el1, %0; isb" ::"r"(std::uint64_t{2}));
+  // The GIC: distributor and CPU interface on, the timer's PPI enabled, every priority
+  // unmasked; the timer every 10 ms of the virtual counter.
+  mmio32(gicd + 0x000) = 1;                                   // GICD_CTLR
+  mmio32(gicd + 0x100) = 1u << timer_irq;                     // GICD_ISENABLER0
+  *reinterpret_cast<volatile std::uint8_t*>(gicd + 0x400 + timer_irq) = 0x80;  // GICD_IPRIORITYR
+  mmio32(gicc + 0x004) = 0xff;                                // GICC_PMR
+  mmio32(gicc + 0x000) = 1;                                   // GICC_CTLR
+  std::uint64_t hz;
+  asm volatile("mrs %0, cntfrq_el0" : "=r"(hz));
+  timer_slice = hz / 100;
+  arm_timer();
   return authority::success();
 }
 
@@ -127,15 +149,22 @@ void address_space_destroy(address_space& as, page_frame_allocator& frames) noex
 }
 
 user_trap enter_user(address_space& as, user_context& ctx) noexcept {
-  // Only NZCV is the agent's; EL0t with D, A, I, F masked.
-  ctx.pstate = (ctx.pstate & 0xf000'0000) | 0x3c0;
+  // Only NZCV is the agent's; EL0t with D, A, F masked and IRQs (the timer) unmasked.
+  ctx.pstate = (ctx.pstate & 0xf000'0000) | 0x340;
   const std::uint64_t esr = aarch64_enter_user(&ctx, as.l1);
   const std::uint64_t ec = (esr >> 26) & 0x3f;
   user_trap t;
   t.pc = ctx.elr;
   t.code = (aarch64_user_vector << 32) | (esr & 0xffff'ffff);
   t.kind = trap_kind::fault;
-  if (aarch64_user_vector != 8) return t;  // IRQ, FIQ, SError from EL0: other
+  if (aarch64_user_vector == 9) {  // IRQ from EL0: acknowledge; the timer is re-armed
+    const std::uint32_t id = mmio32(gicc + 0x00c);  // GICC_IAR
+    if ((id & 0x3ff) < 1020) mmio32(gicc + 0x010) = id;  // GICC_EOIR
+    if ((id & 0x3ff) == timer_irq) arm_timer();
+    t.kind = trap_kind::interrupt;
+    return t;
+  }
+  if (aarch64_user_vector != 8) return t;  // FIQ, SError from EL0: other
   switch (ec) {
     case 0x15: t.kind = trap_kind::syscall; break;  // SVC: ELR already points after it
     case 0x24:                                      // data abort from EL0

@@ -67,8 +67,8 @@ riscv_enter_user:
   fscsr t1
   ld t1, 0(a0)
   csrw sepc, t1
-  li t1, (1 << 8) | (1 << 5)       // SPP = 0: sret goes to U-mode; SPIE = 0: no interrupts
-  csrc sstatus, t1
+  li t1, (1 << 8) | (1 << 5)       // SPP = 0: sret goes to U-mode; SPIE = 0 (S-mode's SIE stays
+  csrc sstatus, t1                 // clear; U-mode takes the timer interrupt regardless)
   csrw satp, a1
   sfence.vma
   ld x1, 8(a0)

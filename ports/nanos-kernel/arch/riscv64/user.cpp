@@ -3,6 +3,7 @@
 // agent. The kernel's own tables come from satp (boot.S built them).
 #include <cstdint>
 
+#include "arch.hpp"
 #include "user.hpp"
 
 extern "C" std::uint64_t riscv_enter_user(kernel::arch::user_context* ctx, std::uint64_t satp);
@@ -35,6 +36,18 @@ authority::result<std::uint64_t> zeroed_frame(page_frame_allocator& frames) {
   return f;
 }
 
+// The next preemption tick, 10 ms of the time counter from now (SBI TIME set_timer;
+// it also clears the pending timer interrupt).
+void arm_timer() {
+  std::uint64_t now;
+  asm volatile("rdtime %0" : "=r"(now));
+  const std::uint64_t slice = counter_hz() / 100;
+  register std::uint64_t a0 asm("a0") = now + (slice ? slice : 100'000);
+  register std::uint64_t a6 asm("a6") = 0;
+  register std::uint64_t a7 asm("a7") = 0x5449'4d45;  // "TIME"
+  asm volatile("ecall" : "+r"(a0) : "r"(a6), "r"(a7) : "a1", "memory");
+}
+
 // The level-0 entry for va, or nullptr when its table does not exist.
 std::uint64_t* leaf(const address_space& as, std::uintptr_t va) {
   if (as.l1 == 0) return nullptr;
@@ -54,6 +67,10 @@ authority::result<void> user_init() noexcept {
   asm volatile("csrw sscratch, zero");
   // U-mode may read the cycle, time and instret counters (measurements): scounteren.
   asm volatile("csrw scounteren, %0" ::"r"(std::uint64_t{7}));
+  // Preemption: the supervisor timer interrupt (sie.STIE). S-mode keeps sstatus.SIE
+  // clear, so it only ever traps from U-mode; the SBI arms it every slice.
+  arm_timer();
+  asm volatile("csrs sie, %0" ::"r"(std::uint64_t{1} << 5));
   return authority::success();
 }
 
@@ -120,6 +137,11 @@ user_trap enter_user(address_space& as, user_context& ctx) noexcept {
   user_trap t;
   t.pc = ctx.x[0];
   t.code = scause;
+  if (scause == ((std::uint64_t{1} << 63) | 5)) {  // supervisor timer interrupt
+    arm_timer();
+    t.kind = trap_kind::interrupt;
+    return t;
+  }
   if (scause == 8) {  // environment call from U-mode: resume after the ecall
     ctx.x[0] += 4;
     t.kind = trap_kind::syscall;

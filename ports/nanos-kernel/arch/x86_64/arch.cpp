@@ -41,7 +41,7 @@ struct [[gnu::packed]] idt_pointer {
   std::uint64_t base;
 };
 
-alignas(16) idt_entry idt[32];
+alignas(16) idt_entry idt[256];  // 0-31 exceptions, 32 the APIC timer, 0xff spurious
 std::uint64_t tsc_hz = 0;
 
 authority::bytes_view physical(std::uint64_t address, std::size_t size) {
@@ -51,7 +51,8 @@ authority::bytes_view physical(std::uint64_t address, std::size_t size) {
 }  // namespace
 }  // namespace kernel::arch
 
-extern "C" const std::uint64_t exception_stubs[32];
+extern "C" const std::uint64_t exception_stubs[33];
+extern "C" void x86_spurious_stub();
 
 namespace kernel::arch {
 
@@ -80,11 +81,12 @@ void console_flush() noexcept {
 }
 
 void traps_init() noexcept {
-  for (int v = 0; v < 32; ++v) {
-    const std::uint64_t handler = exception_stubs[v];
-    idt[v] = idt_entry{static_cast<std::uint16_t>(handler), 0x08, 0, 0x8e,  // present, ring 0, interrupt gate
-                       static_cast<std::uint16_t>(handler >> 16), static_cast<std::uint32_t>(handler >> 32), 0};
-  }
+  auto gate = [](std::uint64_t handler) {
+    return idt_entry{static_cast<std::uint16_t>(handler), 0x08, 0, 0x8e,  // present, ring 0, interrupt gate
+                     static_cast<std::uint16_t>(handler >> 16), static_cast<std::uint32_t>(handler >> 32), 0};
+  };
+  for (int v = 0; v < 33; ++v) idt[v] = gate(exception_stubs[v]);
+  idt[0xff] = gate(reinterpret_cast<std::uint64_t>(&x86_spurious_stub));
   const idt_pointer p{sizeof idt - 1, reinterpret_cast<std::uint64_t>(&idt)};
   asm volatile("lidt %0" ::"m"(p));
 }

@@ -33,7 +33,7 @@ struct alignas(16) user_context {
     *this = user_context{};
     rip = pc;
     rsp = sp;
-    rflags = 0x2;  // IF = 0 (no preemption yet), IOPL = 0: in/out/cli/sti fault
+    rflags = 0x202;  // IF = 1 (the APIC timer preempts), IOPL = 0: in/out/cli/sti fault
     fx[0] = 0x7f;  // FCW = 0x037f
     fx[1] = 0x03;
     fx[24] = 0x80;  // MXCSR = 0x1f80

@@ -45,6 +45,13 @@ exception_stub 28, 0
 exception_stub 29, 1
 exception_stub 30, 1
 exception_stub 31, 0
+exception_stub 32, 0               // the local APIC timer (user.cpp): preempts agents
+
+// The local APIC's spurious vector (0xff): nothing to acknowledge.
+.balign 16
+.global x86_spurious_stub
+x86_spurious_stub:
+  iretq
 
 trap_common:
   push %rax
@@ -77,6 +84,6 @@ trap_common:
 .balign 8
 .global exception_stubs
 exception_stubs:
-.irp vector, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+.irp vector, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32
   .quad exception_\vector
 .endr

@@ -51,6 +51,14 @@ alignas(16) tss64 tss;
 // which holds the frames of the enter_user() caller.
 alignas(16) std::uint8_t trap_stack[16384];
 
+// The local APIC (identity-mapped, uncached) and its timer: periodic, vector 32, only
+// ever taken in ring 3 (the kernel runs with IF clear). The legacy PIC is masked.
+constexpr std::uint8_t timer_vector = 32;
+constexpr std::uintptr_t lapic_base = 0xfee0'0000;
+constexpr std::uintptr_t lapic_eoi = 0xb0, lapic_svr = 0xf0, lapic_lvt_timer = 0x320, lapic_timer_initial = 0x380,
+                         lapic_timer_divide = 0x3e0;
+volatile std::uint32_t& lapic(std::uintptr_t reg) { return *reinterpret_cast<volatile std::uint32_t*>(lapic_base + reg); }
+
 // Fault details of the last user trap (x86_user_trap → enter_user).
 std::uint64_t fault_error = 0, fault_cr2 = 0;
 
@@ -128,6 +136,19 @@ authority::result<void> user_init() noexcept {
   wrmsr(lstar, reinterpret_cast<std::uint64_t>(&x86_syscall_entry));
   wrmsr(fmask, 0x4'7700);  // TF, IF, DF, IOPL, NT, AC cleared on entry
   asm volatile("mov %%cr3, %0" : "=r"(x86_kernel_cr3));
+
+  // Preemption: legacy PIC masked; the local APIC enabled (IA32_APIC_BASE, SVR with the
+  // spurious vector 0xff) and its timer periodic on vector 32, divide by 16. Under QEMU
+  // the APIC timer counts at 1 GHz: 625,000 / 62.5 MHz = every 10 ms of user time.
+  asm volatile("outb %0, $0x21; outb %0, $0xa1" ::"a"(std::uint8_t{0xff}));
+  constexpr std::uint32_t apic_base_msr = 0x1b;
+  const std::uint64_t apic = rdmsr(apic_base_msr);
+  if ((apic & ~std::uint64_t{0xfff}) != lapic_base) return authority::make_error(authority::errc::not_supported, "lapic.base");
+  wrmsr(apic_base_msr, apic | (1u << 11));
+  lapic(lapic_svr) = 0x1ff;
+  lapic(lapic_timer_divide) = 0x3;
+  lapic(lapic_lvt_timer) = timer_vector | (1u << 17);
+  lapic(lapic_timer_initial) = 625'000;
   return authority::success();
 }
 
@@ -210,14 +231,19 @@ void address_space_destroy(address_space& as, page_frame_allocator& frames) noex
 }
 
 user_trap enter_user(address_space& as, user_context& ctx) noexcept {
-  // Only the flags an agent may own go back: CF PF AF ZF SF TF DF OF and AC; IF and
-  // IOPL stay 0, NT/RF/VM/ID clear.
-  ctx.rflags = (ctx.rflags & (0x0dd5 | 0x4'0000)) | 0x2;
+  // Only the flags an agent may own go back: CF PF AF ZF SF TF DF OF and AC; IF set
+  // (the timer preempts), IOPL 0, NT/RF/VM/ID clear.
+  ctx.rflags = (ctx.rflags & (0x0dd5 | 0x4'0000)) | 0x202;
   const std::uint64_t code = x86_enter_user(&ctx, as.pml4);
   user_trap t;
   t.pc = ctx.rip;
   if (code == trap_syscall) {
     t.kind = trap_kind::syscall;
+    return t;
+  }
+  if (code == timer_vector) {
+    lapic(lapic_eoi) = 0;
+    t.kind = trap_kind::interrupt;
     return t;
   }
   t.kind = trap_kind::fault;
