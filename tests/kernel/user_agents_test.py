@@ -262,6 +262,8 @@ def main():
                 elif detail is not None and int(m.group(1)) != detail:
                     failures.append(f"{name}: exit {m.group(1)}, {detail} expected (the agent's own check failed)")
             print(f"  {line}")
+        for m in re.finditer(r"agent [\w-]+: \d+ us of user time over \d+ timer interrupts", out):
+            print(f"  {m.group(0)}")
         if args.measure:
             hz = re.search(r"clock: counter at (\d+) Hz", out)
             hz = int(hz.group(1)) if hz else 0

@@ -169,7 +169,7 @@ class runner {
     std::uint64_t exit_code = ~std::uint64_t{0};
     // CPU time in user mode (counter ticks, traps included): the policy's cpu_time_ns when
     // it limits it, else default_cpu_ns. Checked at every preemption-timer interrupt.
-    std::uint64_t user_ticks = 0;
+    std::uint64_t user_ticks = 0, timer_ticks = 0;
     const auto cpu = slot.account->account_limits()[authority::budget::resource::cpu_time_ns];
     const std::uint64_t cpu_ns = cpu.is_unlimited() ? default_cpu_ns : cpu.amount();
     const std::uint64_t cpu_limit = cpu_ns / 1000 * (arch::counter_hz() / 1000) / 1000;
@@ -204,6 +204,7 @@ class runner {
       user_trap t = arch::enter_user(slot.as, slot.ctx);
       user_ticks += counter_() - entered;
       if (t.kind == trap_kind::interrupt) {
+        ++timer_ticks;
         if (user_ticks <= cpu_limit) continue;  // preempted, time left: resume
         t.kind = trap_kind::fault;              // used up: ended like a fault
         t.cause = fault_cause::time_limit;
@@ -215,6 +216,9 @@ class runner {
                   has(t.access, page_access::execute) ? "execute" : has(t.access, page_access::write) ? "write" : "read",
                   t.code);
         format_to(out_, "{}\n", line.view());
+        if (t.cause == fault_cause::time_limit)
+          format_to(out_, "agent {}: {} us of user time over {} timer interrupts\n", name,
+                    user_ticks * 1000 / (arch::counter_hz() / 1000), timer_ticks);
         (void)log(authority::audit::entry_kind::agent_fault, authority::audit::verdict::deny, fault_errc(t.cause),
                   authority::crypto::sha256::hash(authority::as_bytes(line.view())), {});
         break;
