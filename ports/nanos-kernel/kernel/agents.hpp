@@ -230,8 +230,8 @@ class runner {
         put64(le, code);
         format_to(out_,
                   "agent {}: exit {} after {} system calls; gate_service::handle {} calls, {} ticks (audit streaming {} ns); "
-                  "decision lines {} ticks\n",
-                  name, code, slot.calls, slot.handle_calls, slot.handle_ticks, slot.stream_ns, slot.line_ticks);
+                  "decision lines {} ticks; {} timer interrupts\n",
+                  name, code, slot.calls, slot.handle_calls, slot.handle_ticks, slot.stream_ns, slot.line_ticks, timer_ticks);
         (void)log(authority::audit::entry_kind::agent_exit, authority::audit::verdict::allow, authority::errc::ok, elf_hash,
                   authority::crypto::sha256::hash(authority::bytes_view{le, 8}));
         break;
