@@ -153,6 +153,40 @@ def read_log(path):
     return entries
 
 
+def cli_run(args):
+    """`authority run --user-agent/--user-caps/--child`: the same agents without a
+    hand-made bundle, tokens from `authority cap mint` at the run's clock start."""
+    failures = []
+    with tempfile.TemporaryDirectory() as d:
+        key = os.path.join(d, "k.key")
+        bt.run_authority(args.authority, "keys", "gen", "-o", key)
+        minted = bt.run_authority(args.authority, "cap", "mint", "--key", key, "--type", "fs", "--resource", "/data/**",
+                                  "--methods", "read", "--now-ms", "1735689600000")
+        caps = os.path.join(d, "hello.caps")
+        with open(caps, "w") as f:
+            f.write("# fs read under /data\n" + minted.stdout.strip().splitlines()[-1] + "\n")
+        elf = lambda name: os.path.join(args.agents, name + ".elf")  # noqa: E731
+        p = bt.run_authority(args.authority, "run", "--arch", args.arch, "--policy", bt.DEMO_POLICY, "--fs", bt.DEMO_FILES,
+                             "--key", key, "--user-agent", "hello=" + elf("hello"), "--user-caps", "hello=" + caps,
+                             "--user-agent", "spawn-revoke=" + elf("spawn-revoke"), "--user-caps", "spawn-revoke=" + caps,
+                             "--child", "reader-revoked=" + elf("children/reader-revoked"), "--timeout", "240", timeout=300)
+        for expected in ("agent hello: exit 0 ", "agent spawn-revoke: exit 0 ", "agent reader-revoked: exit 0 ",
+                         "audit log: 1"):
+            if expected not in p.stdout:
+                failures.append(f"authority run --user-agent: '{expected}' missing")
+        if p.returncode != 0:
+            failures.append(f"authority run --user-agent exited {p.returncode}")
+        bad = bt.run_authority(args.authority, "run", "--arch", args.arch, "--policy", bt.DEMO_POLICY,
+                               "--user-agent", "Bad=" + elf("hello"))
+        if bad.returncode != 2 or "NAME=FILE" not in bad.stderr:
+            failures.append("authority run --user-agent with a bad name is not a usage error")
+        if failures:
+            print(p.stdout[-3000:], p.stderr[-1000:])
+        else:
+            print("  authority run --user-agent/--user-caps/--child: hello, spawn-revoke and its child as expected")
+    return failures
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--authority", required=True)
@@ -280,6 +314,9 @@ def main():
                       f"{handle} ({us(handle)}), of it audit streaming {stream} ({us(stream)}), without it "
                       f"{handle - stream} ({us(handle - stream)}); @decision line {line} ({us(line)}); "
                       f"trap + copies {trip - handle - line} ({us(trip - handle - line)}) — counter ticks, mean of 64")
+
+    if not args.measure:
+        failures += cli_run(args)
 
     if failures:
         print("\nFAILED:\n  " + "\n  ".join(failures))

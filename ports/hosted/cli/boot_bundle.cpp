@@ -107,6 +107,7 @@ bundle_result build_bundle(const bundle_inputs& in) {
       }
     }
   }
+  for (const auto& m : in.extra) members.push_back(m);
   r.bytes = write_cpio(members);
   for (auto& m : members)
     if (m.name == bundle::keys_member) crypto::secure_zero(m.data.data(), m.data.size());

@@ -30,6 +30,7 @@ struct bundle_inputs {
   std::vector<std::uint8_t> policy;    // the compiled blob
   std::vector<std::uint8_t> workload;  // request frames
   std::string fs_dir;                  // seeds the RAM file system; empty: none
+  std::vector<bundle_member> extra;    // after fs/: user-mode agents (agents/, children/)
 };
 
 struct bundle_result {

@@ -96,6 +96,7 @@ void kernel_console::line(std::string_view text) {
     const auto w = words(*rest);
     if (w.size() != 3 || !number(w[0]) || !number(w[1]) || !number(w[2]))
       return problem("malformed @stats line: " + std::string{text});
+    stats_decisions_ = *number(w[0]);
     elapsed_ns_ = *number(w[1]);
     console_ns_ = *number(w[2]);
     return;

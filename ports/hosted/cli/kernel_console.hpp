@@ -55,6 +55,8 @@ class kernel_console {
   std::optional<audit::chain_head> reported_head() const noexcept { return reported_head_; }
   std::optional<std::uint64_t> kernel_elapsed_ns() const noexcept { return elapsed_ns_; }
   std::uint64_t kernel_console_ns() const noexcept { return console_ns_; }  // of it, on the console
+  // The workload's decisions that timing covers (@stats): user-mode agents' come after it.
+  std::optional<std::uint64_t> kernel_decisions() const noexcept { return stats_decisions_; }
   // Console bytes from the first audit entry of the workload's first request to @head:
   // what the kernel streamed (and waited for) while it ran the workload.
   std::uint64_t workload_bytes() const noexcept { return workload_bytes_; }
@@ -77,6 +79,7 @@ class kernel_console {
   std::optional<audit::chain_head> reported_head_;
   std::optional<std::uint64_t> elapsed_ns_;
   std::uint64_t console_ns_ = 0;
+  std::optional<std::uint64_t> stats_decisions_;
   std::uint64_t bytes_ = 0;                    // lines seen so far, with their line ends
   std::optional<std::uint64_t> workload_start_;  // bytes_ at the policy_change entry's end
   std::uint64_t workload_bytes_ = 0;

@@ -25,6 +25,7 @@
 #include <sstream>
 
 #include "agent_file.hpp"
+#include "authority/capability/wire.hpp"
 #include "authority/core/encoding.hpp"
 #include "authority/crypto/sha256.hpp"
 #include "authority/hosted/keyfile.hpp"
@@ -66,7 +67,78 @@ struct run_args {
   std::size_t repeat = 1;
   int timeout = 120;
   bool verbose = false;
+  std::vector<std::string> user_agents, user_caps, children;  // NAME=FILE each
 };
+
+// NAME=FILE with NAME of [a-z0-9_-] (an agent's name in the bundle), or nullopt.
+std::optional<std::pair<std::string, std::string>> name_and_file(const std::string& arg) {
+  const auto eq = arg.find('=');
+  if (eq == std::string::npos || eq == 0 || eq > 64 || eq + 1 == arg.size()) return std::nullopt;
+  for (std::size_t i = 0; i < eq; ++i) {
+    const char c = arg[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return std::nullopt;
+  }
+  return std::pair{arg.substr(0, eq), arg.substr(eq + 1)};
+}
+
+// The bundle members of --user-agent, --user-caps and --child (docs/syscall-abi.md):
+// agents/NAME.elf in the order given, agents/NAME.caps (the file's cap1_ tokens, one a
+// line, as len u16 LE · binary token records), children/NAME.elf. Empty + error text
+// when an argument or file is bad.
+std::vector<bundle_member> user_agent_members(const run_args& a, std::string& error) {
+  std::vector<bundle_member> out;
+  auto read = [&](const std::string& path) -> std::optional<std::vector<std::uint8_t>> {
+    auto r = hosted::read_file(path, bundle::max_bundle_size);
+    if (!r.ok()) {
+      error = r.failure->message;
+      return std::nullopt;
+    }
+    return std::vector<std::uint8_t>{r.value->begin(), r.value->end()};
+  };
+  auto add = [&](const std::vector<std::string>& args, const char* option, const std::string& dir,
+                 const std::string& suffix) -> bool {
+    for (const auto& arg : args) {
+      const auto nf = name_and_file(arg);
+      if (!nf) {
+        error = std::string{option} + " takes NAME=FILE with NAME of a-z 0-9 _ - (got '" + arg + "')";
+        return false;
+      }
+      auto data = read(nf->second);
+      if (!data) return false;
+      if (suffix == ".caps") {
+        std::vector<std::uint8_t> blob;
+        std::istringstream lines{std::string{data->begin(), data->end()}};
+        std::size_t number = 0;
+        for (std::string line; std::getline(lines, line);) {
+          ++number;
+          while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+          if (line.empty() || line.front() == '#') continue;
+          std::vector<std::uint8_t> scratch(capability::max_token_size);
+          auto token = capability::text_to_binary(line, scratch);
+          if (!token) {
+            error = nf->second + ":" + std::to_string(number) + ": not a cap1_ token (" + explain(token.error()) + ")";
+            return false;
+          }
+          blob.push_back(static_cast<std::uint8_t>(token->size()));
+          blob.push_back(static_cast<std::uint8_t>(token->size() >> 8));
+          blob.insert(blob.end(), token->begin(), token->end());
+        }
+        *data = std::move(blob);
+      }
+      if (out.empty() || out.back().name.rfind(dir, 0) != 0) {
+        bool have_dir = false;
+        for (const auto& m : out) have_dir = have_dir || m.name == dir;
+        if (!have_dir) out.push_back({dir, true, {}});
+      }
+      out.push_back({dir + "/" + nf->first + suffix, false, std::move(*data)});
+    }
+    return true;
+  };
+  if (!add(a.user_agents, "--user-agent", "agents", ".elf") || !add(a.user_caps, "--user-caps", "agents", ".caps") ||
+      !add(a.children, "--child", "children", ".elf"))
+    return {};
+  return out;
+}
 
 std::string hex(bytes_view b) {
   std::string out(2 * b.size(), '0');
@@ -155,7 +227,8 @@ std::optional<prepared_run> prepare(const run_args& a) {
   options.policy = &*opened;
   options.mint_time = clock_start;
   options.repeat = a.repeat;
-  auto agent = load_agent_file(a.agent, options);
+  // Without --agent (user-mode agents only) the workload is empty.
+  auto agent = a.agent.empty() ? agent_result{} : load_agent_file(a.agent, options);
   if (!agent.ok()) {
     std::cerr << "error: " << agent.error << "\n";
     return std::nullopt;
@@ -167,6 +240,14 @@ std::optional<prepared_run> prepare(const run_args& a) {
   in.policy = compiled.blob;
   in.workload = agent.workload.frames;
   in.fs_dir = a.fs_dir;
+  {
+    std::string user_error;
+    in.extra = user_agent_members(a, user_error);
+    if (!user_error.empty()) {
+      std::cerr << "error: " << user_error << "\n";
+      return std::nullopt;
+    }
+  }
   in.config.clock_start = clock_start;
   in.config.clock_step = a.clock_step;
   std::string error;
@@ -190,10 +271,13 @@ std::optional<prepared_run> prepare(const run_args& a) {
   s << "  policy   " << a.policy << ": revision " << opened->revision() << ", " << opened->rule_count()
     << " rules, sha256 " << hex(opened->hash()).substr(0, 16) << "…, MACed with key " << opened->key_id()
     << (a.key.empty() ? " (generated for this run)" : " from " + a.key) << "\n"
-    << "  agent    " << a.agent << ": " << agent.workload.requests.size() << " requests"
+    << "  agent    " << (a.agent.empty() ? std::string{"(none)"} : a.agent) << ": " << agent.workload.requests.size()
+    << " requests"
     << (a.repeat > 1 ? " (the file " + std::to_string(a.repeat) + " times)" : "") << "\n"
     << "  bundle   " << out.bundle.size() << " bytes (config, keys, policy, workload"
-    << (a.fs_dir.empty() ? "" : ", files of " + a.fs_dir) << ")\n";
+    << (a.fs_dir.empty() ? "" : ", files of " + a.fs_dir)
+    << (a.user_agents.empty() ? "" : ", " + std::to_string(a.user_agents.size()) + " user-mode agents")
+    << (a.children.empty() ? "" : ", " + std::to_string(a.children.size()) + " children") << ")\n";
   out.summary = s.str();
   return out;
 }
@@ -287,8 +371,8 @@ int run(const run_args& a) {
   std::optional<prepared_run> prepared;
   std::vector<std::uint8_t> bundle;
   if (!a.bundle_in.empty()) {
-    if (!a.policy.empty() || !a.agent.empty()) {
-      std::cerr << "error: --bundle boots a bundle as it is; --policy and --agent build one\n";
+    if (!a.policy.empty() || !a.agent.empty() || !a.user_agents.empty() || !a.user_caps.empty() || !a.children.empty()) {
+      std::cerr << "error: --bundle boots a bundle as it is; --policy, --agent, --user-agent build one\n";
       return exit_run_usage;
     }
     auto read = hosted::read_file(a.bundle_in, 64u << 20);
@@ -298,8 +382,8 @@ int run(const run_args& a) {
     }
     bundle.assign(read.value->begin(), read.value->end());
   } else {
-    if (a.policy.empty() || a.agent.empty()) {
-      std::cerr << "error: give --policy and --agent (or --bundle)\n";
+    if (a.policy.empty() || (a.agent.empty() && a.user_agents.empty())) {
+      std::cerr << "error: give --policy and --agent or --user-agent (or --bundle)\n";
       return exit_run_usage;
     }
     prepared = prepare(a);
@@ -333,7 +417,9 @@ int run(const run_args& a) {
     show_decision(d, prepared ? &*prepared : nullptr);
   };
   console.on_text = [&](std::string_view text) {
+    // User-mode agents' lifecycle lines (start, exit, fault, refusal, spawn, revoke) too.
     const bool important = text.starts_with("gate: policy refused") || text.starts_with("gate: bundle refused") ||
+                           text.starts_with("agent ") || text.starts_with("agents: ") ||
                            text.find("PANIC") != std::string_view::npos;
     if (a.verbose || important) std::cout << "  | " << text << "\n" << std::flush;
   };
@@ -426,8 +512,10 @@ int run(const run_args& a) {
     std::cout << "kernel " << a.arch << ": " << (first_decision_ms ? "first decision " : "no decision");
     if (first_decision_ms) std::cout << std::fixed << std::setprecision(0) << *first_decision_ms << " ms after QEMU started";
   }
-  if (const auto ns = console.kernel_elapsed_ns(); ns && *ns > 0 && !console.decisions().empty()) {
-    const auto decisions = static_cast<double>(console.decisions().size());
+  // The workload's rate (@stats); user-mode agents' decisions are not in that timing.
+  const std::uint64_t workload_decisions = console.kernel_decisions().value_or(console.decisions().size());
+  if (const auto ns = console.kernel_elapsed_ns(); ns && *ns > 0 && workload_decisions > 0) {
+    const auto decisions = static_cast<double>(workload_decisions);
     const auto rate = [&](std::uint64_t elapsed) {
       return elapsed == 0 ? std::uint64_t{0} : static_cast<std::uint64_t>(decisions * 1e9 / static_cast<double>(elapsed));
     };
@@ -456,6 +544,10 @@ void install(CLI::App& root, std::function<void(int)> set_exit) {
       ->check(CLI::IsMember({"x86_64", "aarch64", "riscv64", "hosted"}));
   cmd->add_option("--policy", a->policy, "Policy file (.json or .toml), compiled and MACed for the bundle");
   cmd->add_option("--agent", a->agent, "Agent file: JSON Lines requests with capabilities (docs/kernel.md)");
+  cmd->add_option("--user-agent", a->user_agents,
+                  "NAME=ELF: a user-mode agent (docs/syscall-abi.md), run after the workload; repeatable, in order");
+  cmd->add_option("--user-caps", a->user_caps, "NAME=FILE: the agent's capabilities, cap1_ tokens one a line");
+  cmd->add_option("--child", a->children, "NAME=ELF: a child user-mode agents may spawn (children/NAME.elf)");
   cmd->add_option("--key", a->key, "Key file (authority keys gen); default: a key generated for this run");
   cmd->add_option("--fs", a->fs_dir, "Directory whose files seed the kernel's RAM file system (as /...)");
   cmd->add_option("--bundle", a->bundle_in, "Boot this bundle as it is instead of building one");

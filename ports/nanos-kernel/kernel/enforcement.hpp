@@ -188,8 +188,8 @@ class enforcement {
   // Runs every frame of `workload` through the gate service, writing a @decision line
   // for each, then the chain's @head and the @stats measured with `now_ns` (the port's
   // monotonic counter: the logical clock does not measure anything).
-  // `after` (e.g. the user-mode agents of the bundle) runs once the workload is done,
-  // before @head: its decisions are on the same chain.
+  // `after` (e.g. the user-mode agents of the bundle) runs once the workload is done and
+  // measured, before @head: its decisions are on the same chain.
   template <text_writer W, class Counter, class After = void (*)(enforcement&)>
   run_summary run(authority::bytes_view workload, W& out, Counter&& now_ns, After&& after = nullptr) noexcept {
     run_summary s;
@@ -203,9 +203,9 @@ class enforcement {
       ++s.decisions;
       s.allowed += served.answer.allow;
     }
-    if constexpr (!std::is_pointer_v<std::remove_cvref_t<After>>) after(*this);
-    s.elapsed_ns = now_ns() - begin;
+    s.elapsed_ns = now_ns() - begin;  // the workload's figures (@stats) do not include `after`
     s.console_ns += sink_busy_ns() - sink_busy;
+    if constexpr (!std::is_pointer_v<std::remove_cvref_t<After>>) after(*this);
     s.head = log_.head();
     char hex[64];
     (void)authority::encoding::hex_encode(s.head.hash, hex);
