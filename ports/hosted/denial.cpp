@@ -27,8 +27,12 @@ denial_detail explain_denial(const policy::compiled_policy& p, const effect_info
     d.missing = "a capability of type " + type + " with method " + method + " whose resource covers " + quoted(target) +
                 (reason == errc::missing_capability ? " (none was presented)"
                                                     : " (the one presented: " + code_text(reason) + ")");
-    d.suggestion = "authority cap mint --key " + std::string(key_path) + " --type " + type + " --resource '" +
-                   std::string(target) + "' --methods " + method;
+    // A name lookup's target is a host; the net capability that covers it is dns:HOST:*.
+    const std::string resource = capability::is_name_lookup(out.needed_type, out.needed_method)
+                                     ? "dns:" + std::string(target) + ":*"
+                                     : std::string(target);
+    d.suggestion = "authority cap mint --key " + std::string(key_path) + " --type " + type + " --resource '" + resource +
+                   "' --methods " + method;
     return d;
   }
   if ((is_policy_denial(reason) || out.recorded) && info.judged_by && p.valid()) {

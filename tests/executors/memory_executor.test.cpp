@@ -71,9 +71,11 @@ struct world {
     REQUIRE(files.seed_directory("/tmp").ok());
   }
 
-  const std::vector<byte>& cap(cap_type type, std::string_view resource) {
+  const std::vector<byte>& cap(cap_type type, std::string_view resource, std::string_view method = {}) {
     auto t = std::make_unique<capability::token>();
-    capability::grant grant{type, resource, capability::method_set::everything(), 3'600'000, {}, {}};
+    const auto methods = method.empty() ? capability::method_set::everything()
+                                        : capability::method_set::of(1u << *capability::method_from_name(type, method));
+    capability::grant grant{type, resource, methods, 3'600'000, {}, {}};
     REQUIRE(capability::mint(keys, grant, clock.now_ns(), entropy, *t).ok());
     byte buf[capability::max_token_size];
     auto enc = capability::encode(*t, buf);
@@ -178,22 +180,23 @@ TEST_CASE("memory executor: the loopback network records what it is asked") {
   CHECK(seen.binds == 0);  // bind and listen: the self-test policy allows neither
 }
 
-// Known defect (found writing this test, docs/fuzzing.md): a net.dns target is a host
-// name ("api.example.com", host syntax, as the policy's "dns" section judges it), but
-// the capability check matches it against the net capability's resource in net syntax
-// ("dns:HOST:PORTS"), where a bare host is not a valid target: no capability covers any
-// net.dns effect (resource_not_covered). Written "dns:api.example.com:53" instead, it
-// passes the capability and the policy refuses it (invalid_argument). [!shouldfail] until the gate maps the target;
-// then this test starts to pass and Catch2 reports it, and the tag must go.
-TEST_CASE("memory executor: net.dns resolves every name to 127.0.0.1", "[!shouldfail]") {
+// A net.dns target is a host name; a net capability dns:HOSTS:PORTS covers looking it up
+// (found writing this test: no capability covered any lookup, the target was matched as
+// an endpoint). An ip: pattern covers no lookup, and the host must be in the pattern.
+TEST_CASE("memory executor: net.dns resolves every name to 127.0.0.1") {
   world w;
-  for (const char* resource : {"dns:*.example.com:*", "dns:**:*"}) {
+  for (const char* resource : {"dns:*.example.com:*", "dns:*:*"}) {
     auto dns = w.run(effect::net_dns, "api.example.com", w.cap(cap_type::net, resource));
     INFO(resource << ": " << name_of(dns.reason));
     REQUIRE(dns.allow);
     CHECK(text(dns) == executors::loopback_address);
   }
   CHECK(w.executor.network().lookups == 2);
+  CHECK(w.run(effect::net_dns, "api.example.com", w.cap(cap_type::net, "ip:*:*")).reason == errc::resource_not_covered);
+  CHECK(w.run(effect::net_dns, "api.example.org", w.cap(cap_type::net, "dns:*.example.com:*")).reason ==
+        errc::resource_not_covered);
+  CHECK(w.run(effect::net_dns, "api.example.com", w.cap(cap_type::net, "dns:*.example.com:443", "connect")).reason ==
+        errc::method_not_allowed);
 }
 
 TEST_CASE("memory executor: tools and infer are canned, infer charges what was declared; the rest is not supported") {

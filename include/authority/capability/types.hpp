@@ -92,6 +92,13 @@ constexpr std::string_view method_name(cap_type t, std::uint8_t bit) noexcept {
   return info->methods[bit];
 }
 
+// A name lookup (net, method "dns") names a host, not a dns:HOST:PORT endpoint: its
+// target has host syntax, and a net pattern dns:HOSTS:PORTS covers looking up any of
+// its HOSTS whatever the ports (verify.hpp).
+constexpr bool is_name_lookup(cap_type t, std::uint8_t method) noexcept {
+  return t == cap_type::net && method_from_name(cap_type::net, "dns") == method;
+}
+
 constexpr std::uint32_t valid_method_bits(cap_type t) noexcept {
   const auto n = method_count(t);
   return n >= 32 ? ~std::uint32_t{0} : (std::uint32_t{1} << n) - 1;

@@ -155,9 +155,11 @@ class verifier {
     if (t.type != a.type) return make_error(errc::wrong_type, "type");
     const auto syntax = find_type(t.type)->resource_syntax;
     const bool validated = p == patterns::validated;
-    if (validated && !pattern::validate_target(syntax, a.target).ok())
+    const bool lookup = is_name_lookup(t.type, a.method);
+    if (validated && !lookup && !pattern::validate_target(syntax, a.target).ok())
       return make_error(errc::resource_not_covered, "resource");
     const auto covers = [&](std::string_view pat) {
+      if (lookup) return pattern::covers_lookup(pat, a.target);
       return validated ? pattern::matches_valid(syntax, pat, a.target) : pattern::matches(syntax, pat, a.target);
     };
     if (!covers(t.resource)) return make_error(errc::resource_not_covered, "resource");

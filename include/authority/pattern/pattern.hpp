@@ -83,6 +83,13 @@ constexpr bool matches(syntax s, std::string_view pattern, std::string_view targ
 // accepted, without checking path and name globs or targets again: for callers that
 // validated once, such as the capability verifier (resource patterns are validated when
 // a token is decoded). The answer for anything else is unspecified (but memory-safe).
+// Whether the net pattern `pattern` covers looking up the host name `host`: a dns:
+// pattern whose host part matches it, whatever its ports; an ip: pattern never does.
+constexpr bool covers_lookup(std::string_view pattern, std::string_view host) noexcept {
+  auto p = parse_net_pattern(pattern);
+  return p.ok() && p->kind == net_kind::dns && host_matches(p->host, host);  // host_matches validates the host
+}
+
 constexpr bool matches_valid(syntax s, std::string_view pattern, std::string_view target) noexcept {
   switch (s) {
     case syntax::path: return glob_match(pattern, target, glob_flavor::path);
