@@ -67,7 +67,9 @@ struct bytes_out {
   std::vector<std::uint8_t> data;
   template <std::size_t N, class T>
   void put(T v) {
-    for (std::size_t i = 0; i < N; ++i) data.push_back(static_cast<std::uint8_t>(static_cast<std::uint64_t>(v) >> (8 * i)));
+    const std::size_t at = data.size();
+    data.resize(at + N);
+    for (std::size_t i = 0; i < N; ++i) data[at + i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(v) >> (8 * i));
   }
   void u8(std::uint8_t v) { data.push_back(v); }
   void u16(std::uint16_t v) { put<2>(v); }
