@@ -10,7 +10,7 @@
 //
 //   bounded (ctest):  200,000 cases
 //   long run:         test_capability "[.long]"             10,000,000 cases
-//   any count / seed: AUTHORITY_CAP_DIFF_CASES=N AUTHORITY_CAP_DIFF_SEED=S test_capability "[differential]"
+//   any count / seed: AUTHORITY_CAP_DIFF_CASES=N AUTHORITY_CAP_DIFF_SEED=S test_capability "[differential]~[.long]"
 #include <catch2/catch.hpp>
 
 #include <chrono>
