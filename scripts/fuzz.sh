@@ -6,6 +6,7 @@
 #   scripts/fuzz.sh 15            CI: every target for 15 s
 #   scripts/fuzz.sh 3600          a long campaign: an hour per target
 #   scripts/fuzz.sh 600 bundle daemon
+#   scripts/fuzz.sh 0             build only
 #
 # Each run starts from the seeds in tests/fuzz/corpus/<name>/ (plus ../shared's fuzz
 # corpus where tests/fuzz/corpus/<name>.shared names one) and works in a scratch copy:
@@ -48,6 +49,11 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_CO
 build_targets=()
 for t in "${targets[@]}"; do build_targets+=("fuzz_$t"); done
 cmake --build "$build" -j"$jobs" --target "${build_targets[@]}"
+# 0 s: build only (libFuzzer would read -max_total_time=0 as "no limit").
+if [ "$seconds" -eq 0 ]; then
+  echo "fuzz.sh: built ${build_targets[*]} in $build/fuzz"
+  exit 0
+fi
 
 # One line of libFuzzer's last status line: "#N DONE cov: C ft: F corp: K/Sb ...".
 field() { grep -Eo "$1: *[0-9]+" <<<"$2" | tail -1 | grep -Eo '[0-9]+$' || echo '?'; }
