@@ -2,9 +2,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <climits>
 #include <cstring>
 
 #include "authority/audit/frame.hpp"
@@ -65,6 +70,18 @@ bool whole_frame_after(bytes_view bytes, std::size_t from) {
     if (audit::read_frame(bytes.subspan(pos)).ok()) return true;
   }
   return false;
+}
+
+// Futex wait / wake on a 32-bit word. std::atomic::wait would do, but libstdc++ spins
+// and yields before it sleeps, which with more appenders than cores costs more CPU
+// than the sleep it saves.
+void wait_while_equal(std::atomic<std::uint32_t>& word, std::uint32_t value) {
+  while (word.load(std::memory_order_acquire) == value)
+    ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, value, nullptr, nullptr, 0);
+}
+
+void wake_all(std::atomic<std::uint32_t>& word) {
+  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, INT32_MAX, nullptr, nullptr, 0);
 }
 
 bool is_frame_damage(errc code) {
@@ -231,6 +248,22 @@ result<void> audit_file::write_and_sync(const std::vector<byte>& batch) {
   return success();
 }
 
+// Each appender blocks until its entry is durable, so the last batch's size is how many
+// appenders are active. Right after a sync they all wake up at once and append again,
+// but one by one (more appenders than cores): a leader that synced at the first arrival
+// would split them into a batch of one and a batch of the rest. So the leader waits
+// until as many entries are pending as the last batch had, for at most half a sync
+// (the commit delay of databases, adaptive): a lone appender never waits, and when an
+// appender leaves, one batch waits out the delay and the next expects one fewer.
+void audit_file::wait_for_batch(std::unique_lock<std::mutex>& lock) {
+  if (expected_batch_ <= 1 || pending_entries_ >= expected_batch_) return;
+  const auto delay = std::clamp(last_sync_ / 2, std::chrono::microseconds{10}, std::chrono::microseconds{2000});
+  const auto deadline = std::chrono::steady_clock::now() + delay;
+  leader_waiting_ = true;
+  batch_full_.wait_until(lock, deadline, [&] { return pending_entries_ >= expected_batch_; });
+  leader_waiting_ = false;
+}
+
 result<audit::appended> audit_file::append(const audit::record& r) {
   std::unique_lock lock(mutex_);
   if (failed_.code != errc::ok) return failed_;
@@ -246,32 +279,51 @@ result<audit::appended> audit_file::append(const audit::record& r) {
       failed_ = w.error();
       return failed_;
     }
-    durable_seq_ = mine.seq;
+    durable_seq_.store(mine.seq, std::memory_order_relaxed);
     return mine;
   }
 
-  while (durable_seq_ < mine.seq) {
+  ++pending_entries_;
+  if (leader_waiting_ && pending_entries_ >= expected_batch_) batch_full_.notify_one();
+  for (;;) {
     if (failed_.code != errc::ok) return failed_;
-    if (syncing_) {
-      synced_.wait(lock);
+    if (durable_seq_.load(std::memory_order_relaxed) >= mine.seq) return mine;
+    if (!syncing_) {
+      lead_sync(lock);
       continue;
     }
-    // Leader: take everything appended so far and make it durable in one go.
-    syncing_ = true;
-    std::vector<byte> batch;
-    batch.swap(pending_);
-    const std::uint64_t batch_last = chain_.head().seq;
+    // Followers sleep on the sync generation, not on the mutex: when a sync ends, each
+    // one sees its entry durable and returns without taking the lock again.
+    const auto generation = sync_generation_.load(std::memory_order_acquire);
     lock.unlock();
-    auto written = write_and_sync(batch);
+    wait_while_equal(sync_generation_, generation);
+    if (durable_seq_.load(std::memory_order_acquire) >= mine.seq) return mine;
     lock.lock();
-    syncing_ = false;
-    if (written)
-      durable_seq_ = batch_last;
-    else
-      failed_ = written.error();
-    synced_.notify_all();
   }
-  return mine;
+}
+
+// Leader: takes everything appended so far and makes it durable in one go.
+void audit_file::lead_sync(std::unique_lock<std::mutex>& lock) {
+  syncing_ = true;
+  wait_for_batch(lock);
+  std::vector<byte> batch;
+  batch.swap(pending_);
+  const std::uint64_t batch_last = chain_.head().seq;
+  expected_batch_ = pending_entries_;
+  pending_entries_ = 0;
+  lock.unlock();
+  const auto started = std::chrono::steady_clock::now();
+  auto written = write_and_sync(batch);
+  const auto took = std::chrono::steady_clock::now() - started;
+  lock.lock();
+  last_sync_ = std::chrono::duration_cast<std::chrono::microseconds>(took);
+  syncing_ = false;
+  if (written)
+    durable_seq_.store(batch_last, std::memory_order_release);
+  else
+    failed_ = written.error();
+  sync_generation_.fetch_add(1, std::memory_order_release);
+  wake_all(sync_generation_);
 }
 
 }  // namespace authority::hosted

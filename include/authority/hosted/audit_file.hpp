@@ -4,7 +4,8 @@
 // - append() returns only when the entry is on disk (write + fdatasync). Concurrent
 //   appenders share one fdatasync (group commit, leader/follower): the first waiter
 //   writes and syncs everything appended so far while the others wait for the sync
-//   that covers their own entry. Sequence numbers and the hash chain are assigned
+//   that covers their own entry; the leader first waits briefly for the batch to fill
+//   (wait_for_batch). Sequence numbers and the hash chain are assigned
 //   under one lock, so they stay in order.
 // - Fails closed: a full disk (ENOSPC, EDQUOT, EFBIG) or the size limit gives log_full,
 //   any other write/sync error sink_failure; after a failed write or sync every later
@@ -19,6 +20,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -104,19 +106,28 @@ class audit_file {
   audit_file(int fd, const audit::id16& log_id, const audit::chain_head& head, std::uint64_t size,
              const audit_file_options& options);
   result<void> write_and_sync(const std::vector<byte>& batch);
+  void lead_sync(std::unique_lock<std::mutex>& lock);
+  void wait_for_batch(std::unique_lock<std::mutex>& lock);
 
   int fd_ = -1;
   audit::id16 log_id_{};
   audit_file_options options_{};
 
   mutable std::mutex mutex_;
-  std::condition_variable synced_;
   std::vector<byte> pending_;
   batch_sink sink_{&pending_};
   audit::chain<batch_sink> chain_;
-  std::uint64_t durable_seq_ = 0;  // every entry up to this seq is on disk
+  std::atomic<std::uint64_t> durable_seq_{0};  // every entry up to this seq is on disk
+  std::atomic<std::uint32_t> sync_generation_{0};  // bumped (and waited on) at the end of each sync
   std::uint64_t bytes_taken_ = 0;  // file size once everything appended is written
   bool syncing_ = false;           // a leader is writing a batch
+  // Adaptive commit delay (wait_for_batch): entries pending now, entries the last batch
+  // had, how long its sync took, and whether a leader waits for the batch to fill.
+  std::uint64_t pending_entries_ = 0;
+  std::uint64_t expected_batch_ = 0;
+  std::chrono::microseconds last_sync_{0};
+  bool leader_waiting_ = false;
+  std::condition_variable batch_full_;
   authority::error failed_{errc::ok, {}, 0};
   std::atomic<std::uint64_t> syncs_{0};
 };
