@@ -182,7 +182,7 @@ TEST_CASE("audit file: a torn last record is cut at every byte offset and the ch
   }
 }
 
-TEST_CASE("audit file: damage in the last record is a torn tail; damage before it refuses to open",
+TEST_CASE("audit file: damage in the last record is a torn tail, damage before it refuses to open",
           "[audit][file]") {
   temp_dir dir;
   const auto good_path = dir.file("good");
@@ -239,7 +239,7 @@ TEST_CASE("audit file: every flipped bit of a small log is found at its sequence
   CHECK(checked == good.size() * 8);
 }
 
-TEST_CASE("audit file: a file cut inside its header is made again; a damaged header is refused", "[audit][file]") {
+TEST_CASE("audit file: a file cut inside its header is made again, a damaged header is refused", "[audit][file]") {
   temp_dir dir;
   const auto good_path = dir.file("good");
   write_log(good_path, 1);

@@ -154,7 +154,7 @@ TEST_CASE("the incremental verifier, fed byte by byte, ends where the whole-stre
   CHECK(head.seq == 1);
 }
 
-TEST_CASE("a sink that fails closes the chain; a full sink says log_full", "[c_abi][audit]") {
+TEST_CASE("a sink that fails closes the chain, a full sink says log_full", "[c_abi][audit]") {
   memory_log log;
   log.appends_left = 1;
   auto sink = log.sink();
@@ -186,7 +186,7 @@ TEST_CASE("a sink that fails closes the chain; a full sink says log_full", "[c_a
   CHECK(authority_audit_append(&chain, &r, nullptr, &err) == AUTHORITY_ERR_SINK_FAILURE);
 }
 
-TEST_CASE("a chain resumes after a verified head; bad records and sinks are refused", "[c_abi][audit]") {
+TEST_CASE("a chain resumes after a verified head, bad records and sinks are refused", "[c_abi][audit]") {
   memory_log log;
   const auto sink = log.sink();
   authority_audit_chain chain;

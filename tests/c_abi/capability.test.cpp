@@ -104,7 +104,7 @@ TEST_CASE("a retired key verifies for its grace period, then fails with key_expi
   CHECK(authority_key_ring_remove(&cv.keys.ring, 7, &err) == AUTHORITY_ERR_KEY_UNKNOWN);
 }
 
-TEST_CASE("revoking a token or its run refuses it; other tokens stay valid", "[c_abi][capability]") {
+TEST_CASE("revoking a token or its run refuses it, other tokens stay valid", "[c_abi][capability]") {
   issuer is;
   c_verifier cv;
   const auto a = is.mint_fs("/data/**");
@@ -134,7 +134,7 @@ TEST_CASE("revoking a token or its run refuses it; other tokens stay valid", "[c
         AUTHORITY_ERR_REVOKED);
 }
 
-TEST_CASE("rate limits: at, over and after the window; refused without bucket storage", "[c_abi][capability]") {
+TEST_CASE("rate limits: at, over and after the window, refused without bucket storage", "[c_abi][capability]") {
   issuer is;
   const auto token = is.mint_fs("/data/**", 3'600'000, capability::rate_limit::per(2, 1000));
   {

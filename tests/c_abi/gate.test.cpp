@@ -165,7 +165,7 @@ TEST_CASE("an allowed effect: decision durable, then the C executor, then the ou
   CHECK(authority_gate_closed(&w.gate) == 0);
 }
 
-TEST_CASE("denials are logged and never executed; the session remembers why", "[c_abi][gate]") {
+TEST_CASE("denials are logged and never executed, the session remembers why", "[c_abi][gate]") {
   c_gate_world w;
   const auto cap = w.is.mint_fs("/data/**");
   auto r = w.run(AUTHORITY_EFFECT_FS_READ, "/data/secret/key", cap);

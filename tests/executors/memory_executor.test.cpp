@@ -199,7 +199,7 @@ TEST_CASE("memory executor: net.dns resolves every name to 127.0.0.1") {
         errc::method_not_allowed);
 }
 
-TEST_CASE("memory executor: tools and infer are canned, infer charges what was declared; the rest is not supported") {
+TEST_CASE("memory executor: tools and infer are canned, infer charges what was declared, the rest is not supported") {
   world w;
   budget::costs declared;
   declared.set(budget::resource::tokens, 42);

@@ -266,7 +266,7 @@ TEST_CASE("fs.rename checks both paths", "[gate]") {
   CHECK(w.executor.calls[0].target2 == "/data/out/b");
 }
 
-TEST_CASE("policy.update is an audited, capability-checked effect; no rollback by replay", "[gate]") {
+TEST_CASE("policy.update is an audited, capability-checked effect, no rollback by replay", "[gate]") {
   gate_world<> w;
   w.load_policy(policy_json);  // revision 1
   const auto admin = w.mint(cap_type::admin, "*", method_set::of(1));  // policy_update

@@ -62,7 +62,7 @@ TEST_CASE("blob: every truncation fails to open") {
   CHECK(compiled_policy::open(longer, keys(), now).code() == errc::trailing_bytes);
 }
 
-TEST_CASE("blob: every flipped bit fails to open; outside the header it is policy_mac") {
+TEST_CASE("blob: every flipped bit fails to open, outside the header it is policy_mac") {
   const auto blob = compile_ok(parse_ok(sample));
   std::size_t mac_failures = 0;
   for (std::size_t i = 0; i < blob.size(); ++i)
@@ -145,7 +145,7 @@ TEST_CASE("blob: structural damage under a valid MAC is caught by the decoder") 
   CHECK(compiled_policy::open(remac(count), keys(), now).code() == errc::out_of_range);
 }
 
-TEST_CASE("blob: the optional Ed25519 signature covers header and sections; the MAC covers it too") {
+TEST_CASE("blob: the optional Ed25519 signature covers header and sections, the MAC covers it too") {
   REQUIRE(sodium_init() >= 0);
   unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
   crypto_sign_keypair(pk, sk);

@@ -59,7 +59,7 @@ TEST_CASE("deny beats allow for the same target, and reports the deny rule") {
   CHECK(p->allows(op::spawn, "/usr/bin/ls"));
 }
 
-TEST_CASE("the most specific matching allow is reported; ties go to the first rule") {
+TEST_CASE("the most specific matching allow is reported, ties go to the first rule") {
   auto p = load(R"({"fs": {"read": ["/**", "/usr/**", "/usr/lib/*.so", "/usr/lib/libc.so", "/usr/*/libc.so"]}})");
   CHECK(p->deciding_pattern(op::fs_read, "/usr/lib/libc.so") == "/usr/lib/libc.so");
   CHECK(p->deciding_pattern(op::fs_read, "/usr/lib/libm.so") == "/usr/lib/*.so");
@@ -91,7 +91,7 @@ TEST_CASE("path globs: * stays in a segment, ** crosses, ? is one character, /**
   CHECK_FALSE(p->allows(op::fs_read, "/"));
 }
 
-TEST_CASE("paths are checked as given: canonical only; NUL, relative, dot segments and over-long paths are invalid_path") {
+TEST_CASE("paths are checked as given: canonical only, NUL, relative, dot segments and over-long paths are invalid_path") {
   auto p = load(R"({"fs": {"read": ["/app/**", "/etc/passwd"]}})");
   // The caller canonicalizes; "/app/../etc/passwd" is the path that would be opened.
   char buffer[pattern::max_path_length];
@@ -118,7 +118,7 @@ TEST_CASE("paths are checked as given: canonical only; NUL, relative, dot segmen
   CHECK(p->allows(op::fs_read, "/app/..%2F..%2Fetc%2Fpasswd"));  // stays a literal file name under /app
 }
 
-TEST_CASE("DNS: *.example.com is exactly one label; case and trailing dot are ignored") {
+TEST_CASE("DNS: *.example.com is exactly one label, case and trailing dot are ignored") {
   auto p = load(R"({"net": {"dns": ["*.example.com"], "connect": ["dns:*.example.com:443"]}})");
   CHECK(p->allows(op::net_dns, "a.example.com"));
   CHECK(p->allows(op::net_dns, "A.Example.COM."));

@@ -84,7 +84,7 @@ TEST_CASE("taint: targeted sources and sinks, sinks on every target of an op") {
   CHECK(p->eval(op::tool_call, "db.query", secret).result_labels == secret);
 }
 
-TEST_CASE("taint: deny and not_allowed come before taint; denied requests carry no labels") {
+TEST_CASE("taint: deny and not_allowed come before taint, denied requests carry no labels") {
   auto p = load(camel_policy);
   auto d = p->eval(op::tool_call, "shell", untrusted_label);
   CHECK(d.reason == errc::not_allowed);

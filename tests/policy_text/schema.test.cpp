@@ -115,7 +115,7 @@ TEST_CASE("profiles: built-ins only, expand_profile lists their grants", "[polic
   CHECK_FALSE(pt::expand_profile("tier3"));
 }
 
-TEST_CASE("tools: versions in object form; models with their own limits", "[policy_text][schema]") {
+TEST_CASE("tools: versions in object form, models with their own limits", "[policy_text][schema]") {
   const auto p = parse_ok(
       R"({"tools": {"allow": ["add", {"name": "http_get", "version": ">=1.2, <2"}], "deny": [{"name": "sh"}]},
           "infer": {"models": ["gpt-4", {"model": "claude-*", "max_tokens": 4096}], "max_tokens": 100000}})");
@@ -167,7 +167,7 @@ TEST_CASE("extensions: fs.deny and net.deny", "[policy_text][schema]") {
   CHECK_FALSE(p.net.allow[0].connect);
 }
 
-TEST_CASE("taint: sources, sinks, sanitizers; effects and labels are checked", "[policy_text][schema][taint]") {
+TEST_CASE("taint: sources, sinks, sanitizers, effects and labels are checked", "[policy_text][schema][taint]") {
   const auto p = parse_ok(R"({
   "taint": {
     "labels": ["sanitized:html"],
