@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 #include "authority/core/result.hpp"
 
@@ -25,6 +26,18 @@ inline bytes_view as_bytes(std::string_view s) noexcept {
 }
 inline std::string_view as_chars(bytes_view b) noexcept {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+// Copies n chars or bytes to `to`: memcpy at run time (the hot paths copy whole
+// digests, tokens and targets), a byte loop in constant evaluation.
+template <class Char>
+constexpr void copy_bytes(byte* to, const Char* from, std::size_t n) noexcept {
+  static_assert(sizeof(Char) == 1);
+  if (std::is_constant_evaluated()) {
+    for (std::size_t i = 0; i < n; ++i) to[i] = static_cast<byte>(from[i]);
+  } else if (n != 0) {
+    __builtin_memcpy(to, from, n);
+  }
 }
 
 constexpr std::uint32_t load_be32(const byte* p) noexcept {
@@ -159,11 +172,13 @@ class byte_writer {
   }
   constexpr void bytes(bytes_view b) noexcept {
     if (!reserve(b.size())) return;
-    for (byte x : b) out_[pos_++] = x;
+    copy_bytes(out_.data() + pos_, b.data(), b.size());
+    pos_ += b.size();
   }
   constexpr void chars(std::string_view s) noexcept {
     if (!reserve(s.size())) return;
-    for (char c : s) out_[pos_++] = static_cast<byte>(c);
+    copy_bytes(out_.data() + pos_, s.data(), s.size());
+    pos_ += s.size();
   }
 
   constexpr result<bytes_view> finish() const noexcept {

@@ -189,7 +189,7 @@ constexpr std::uint64_t sha256_absorb_last(sha256_midstate& s, std::uint64_t don
   n -= whole * sha256_block_size;
 
   byte tail[2 * sha256_block_size]{};
-  for (std::size_t i = 0; i < n; ++i) tail[i] = to_byte(p[i]);
+  copy_bytes(tail, p, n);
   tail[n] = 0x80;
   const std::size_t blocks = n < sha256_block_size - 8 ? 1 : 2;
   store_be64(tail + blocks * sha256_block_size - 8, bit_length);
@@ -215,10 +215,11 @@ class sha256 {
   constexpr void absorb(const Char* p, std::size_t n) noexcept {
     total_ += n;
     if (buffered_ > 0) {
-      while (n > 0 && buffered_ < sha256_block_size) {
-        buffer_[buffered_++] = detail::to_byte(*p++);
-        --n;
-      }
+      const std::size_t take = n < sha256_block_size - buffered_ ? n : sha256_block_size - buffered_;
+      copy_bytes(buffer_.data() + buffered_, p, take);
+      buffered_ += take;
+      p += take;
+      n -= take;
       if (buffered_ < sha256_block_size) return;
       sha256_compress(state_, buffer_.data(), 1);
       buffered_ = 0;
@@ -227,7 +228,8 @@ class sha256 {
     detail::sha256_compress_chars(state_, p, whole);
     p += whole * sha256_block_size;
     n -= whole * sha256_block_size;
-    for (std::size_t i = 0; i < n; ++i) buffer_[buffered_++] = detail::to_byte(p[i]);
+    copy_bytes(buffer_.data() + buffered_, p, n);
+    buffered_ += n;
   }
 
  public:
