@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -28,6 +29,9 @@ struct access_request {
   std::string_view target{};
   std::uint8_t method = 0;
   id128 run_id{};
+  // Set by a caller that has validated `target` in this syntax already (the gate, which
+  // canonicalizes every target first): the verifier does not check it again.
+  std::optional<pattern::syntax> target_checked{};
 };
 
 // Tokens whose MAC chain has been verified, by exact bytes. Direct-mapped, indexed by
@@ -37,6 +41,7 @@ struct verified_slot {
   std::uint64_t generation = 0;
   std::uint16_t size = 0;  // 0 = empty
   byte bytes[max_cached_token_size]{};
+  crypto::digest wire_hash{};  // SHA-256 of bytes (verifier::wire_hash)
 };
 
 class verified_cache {
@@ -45,27 +50,32 @@ class verified_cache {
     for (auto& s : slots_) s.size = 0;
   }
 
-  bool contains(bytes_view wire, std::uint64_t generation) const noexcept {
+  bool contains(bytes_view wire, std::uint64_t generation) const noexcept { return find(wire, generation) != nullptr; }
+
+  // The slot holding exactly these bytes, verified under this key generation, or null.
+  const verified_slot* find(bytes_view wire, std::uint64_t generation) const noexcept {
     const auto i = index_for(wire);
-    if (i == npos) return false;
+    if (i == npos) return nullptr;
     const auto& s = slots_[i];
-    if (s.size != wire.size() || s.generation != generation) return false;
+    if (s.size != wire.size() || s.generation != generation) return nullptr;
     // The body is compared as public bytes; the MAC of a token that verified is a bearer
     // secret, compared in constant time: with an early-exit memcmp (a byte loop on the
     // bare-metal port) the time would tell a forger how much of their MAC matched
     // (tests/constant_time/).
     const std::size_t body = wire.size() - 32;
-    return __builtin_memcmp(s.bytes, wire.data(), body) == 0 &&
-           crypto::ct_equal(bytes_view{s.bytes + body, 32}, wire.last(32));
+    const bool same = __builtin_memcmp(s.bytes, wire.data(), body) == 0 &&
+                      crypto::ct_equal(bytes_view{s.bytes + body, 32}, wire.last(32));
+    return same ? &s : nullptr;
   }
 
   void insert(bytes_view wire, std::uint64_t generation) noexcept {
     const auto i = index_for(wire);
     if (i == npos) return;
     auto& s = slots_[i];
-    for (std::size_t k = 0; k < wire.size(); ++k) s.bytes[k] = wire[k];
+    copy_bytes(s.bytes, wire.data(), wire.size());
     s.size = static_cast<std::uint16_t>(wire.size());
     s.generation = generation;
+    s.wire_hash = crypto::sha256::hash(wire);
   }
 
  private:
@@ -103,6 +113,14 @@ class verifier {
     AUTHORITY_TRY(check_scope(out, access, patterns::validated));
     if (rates_ != nullptr) AUTHORITY_TRY(rates_->consume(out, now));
     return success();
+  }
+
+  // SHA-256 of a token's binary form (the gate's request hash commits to it): from the
+  // verified cache when these bytes verified before, else computed.
+  crypto::digest wire_hash(bytes_view wire) const noexcept {
+    if (cache_ != nullptr)
+      if (const verified_slot* known = cache_->find(wire, keys_.generation())) return known->wire_hash;
+    return crypto::sha256::hash(wire);
   }
 
   // As above, with an owning copy of the token in `out` (as far as decoding got).
@@ -156,7 +174,7 @@ class verifier {
     const auto syntax = find_type(t.type)->resource_syntax;
     const bool validated = p == patterns::validated;
     const bool lookup = is_name_lookup(t.type, a.method);
-    if (validated && !lookup && !pattern::validate_target(syntax, a.target).ok())
+    if (validated && !lookup && a.target_checked != syntax && !pattern::validate_target(syntax, a.target).ok())
       return make_error(errc::resource_not_covered, "resource");
     const auto covers = [&](std::string_view pat) {
       if (lookup) return pattern::covers_lookup(pat, a.target);

@@ -49,6 +49,9 @@ struct request {
   std::string_view version{};  // tool.call: the tool's version, if known
   std::uint64_t tokens = 0;    // infer: tokens requested
   label_set labels = 0;        // labels of the data flowing into this effect
+  // Set by a caller that has validated `target` in this syntax already (the gate):
+  // evaluation does not check it again.
+  std::optional<pattern::syntax> target_checked{};
 };
 
 inline constexpr std::uint32_t no_rule = 0xffffffff;
@@ -701,7 +704,8 @@ result<void> compiled_policy::for_each_match(const request& r, F&& f) const noex
   match_context m;
   m.kind = r.kind;
   const auto syntax = target_syntax(r.kind);
-  if (syntax != pattern::syntax::net) AUTHORITY_TRY(pattern::validate_target(syntax, r.target));
+  if (syntax != pattern::syntax::net && r.target_checked != syntax)
+    AUTHORITY_TRY(pattern::validate_target(syntax, r.target));
   if (r.kind == op::tool_call && !r.version.empty()) {
     auto v = parse_version(r.version);
     m.version_known = v.ok();
