@@ -218,28 +218,36 @@ inline budget::limits limits_from_policy(const policy::compiled_policy& p) noexc
 namespace gate_detail {
 
 // SHA-256 over a length-prefixed encoding of the request: the audit entry's request_hash.
-// docs/gate.md gives the exact bytes.
-inline crypto::digest request_hash(const effect_request& r, std::string_view target, std::string_view target2) noexcept {
-  // The fixed-width fields are gathered and hashed in runs: one update per run instead of
-  // one per 8 bytes (on the gate's hot path). The bytes hashed are the same.
+// docs/gate.md gives the exact bytes. The capability enters as its SHA-256
+// (`capability_hash`; the verifier has it cached for a token it has seen).
+inline crypto::digest request_hash(const effect_request& r, std::string_view target, std::string_view target2,
+                                   const crypto::digest& capability_hash) noexcept {
+  // The encoding is gathered on the stack and hashed in one go (a typical request fits):
+  // one pass of the block function over contiguous bytes instead of a partial block per
+  // field. A field that does not fit is hashed straight from where it is.
   crypto::sha256 h;
-  byte run[64 + 8 * (8 + budget::resource_count)];
+  byte run[512];
   std::size_t used = 0;
-  auto u64 = [&](std::uint64_t v) {
-    store_le64(run + used, v);
-    used += 8;
-  };
   auto flush = [&] {
     h.update(bytes_view{run, used});
     used = 0;
   };
+  auto raw = [&](bytes_view b) {
+    if (b.size() > sizeof run - used) flush();
+    if (b.size() > sizeof run) return (void)h.update(b);
+    copy_bytes(run + used, b.data(), b.size());
+    used += b.size();
+  };
+  auto u64 = [&](std::uint64_t v) {
+    byte le[8];
+    store_le64(le, v);
+    raw(bytes_view{le});
+  };
   auto field = [&](bytes_view b) {
     u64(b.size());
-    flush();
-    h.update(b);
+    raw(b);
   };
-  constexpr std::string_view domain = "authority.request.v1";
-  for (char c : domain) run[used++] = static_cast<byte>(c);
+  raw(as_bytes(std::string_view{"authority.request.v2"}));
   u64(r.op);
   u64(r.seq);
   field(as_bytes(target));
@@ -248,8 +256,9 @@ inline crypto::digest request_hash(const effect_request& r, std::string_view tar
   u64(r.tokens);
   u64(r.labels);
   for (std::size_t i = 0; i < budget::resource_count; ++i) u64(r.cost.at(i));
-  field(r.capability);
+  raw(bytes_view{capability_hash});
   field(r.payload);
+  flush();
   return h.finish();
 }
 
@@ -331,12 +340,14 @@ class gate {
     errc verdict = errc::ok;
     errc recorded_reason = errc::ok;
     crypto::digest policy_hash{};
+    crypto::digest capability_hash{};
     {
       gate_detail::lock_guard<Lock> guard(lock_);
       policy_hash = parts_.policies->current().valid() ? parts_.policies->current().hash() : crypto::digest{};
       verdict = judge(*info, req, *target, target2, s, now, out, recorded_reason);
+      capability_hash = parts_.verifier->wire_hash(req.capability);  // the cache is shared state
     }
-    const auto request_hash = gate_detail::request_hash(req, *target, target2);
+    const auto request_hash = gate_detail::request_hash(req, *target, target2, capability_hash);
     if (verdict != errc::ok) return deny_logged(s, req, *target, out, verdict, request_hash, policy_hash, now);
 
     // 6. Budget: per-call charges plus the declared metered costs.
@@ -462,11 +473,15 @@ class gate {
  private:
   // Canonical targets, in the session's buffer: fs/spawn paths canonicalized (relative →
   // invalid_path), net and DNS targets and names validated.
+  // The syntax a target of this effect is canonicalized and validated in (step 1).
+  static pattern::syntax target_syntax(const effect_info& info) noexcept {
+    return info.judged_by ? policy::target_syntax(*info.judged_by) : capability::find_type(info.cap)->resource_syntax;
+  }
+
   static result<std::string_view> canonical_target(const effect_info& info, std::string_view raw,
                                                    std::span<char> buf) noexcept {
     if (raw.size() > max_target_size) return make_error(errc::too_long, "target");
-    const auto syntax = info.judged_by ? policy::target_syntax(*info.judged_by)
-                                       : capability::find_type(info.cap)->resource_syntax;
+    const auto syntax = target_syntax(info);
     if (syntax == pattern::syntax::path) {
       auto c = pattern::canonicalize_path(raw, buf);
       if (!c) return make_error(c.code(), "target", c.error().offset);
@@ -508,10 +523,12 @@ class gate {
     if (mode_ == gate_mode::off) return errc::ok;
 #endif
     // INV-2: the capability must cover the effect (both paths of a rename).
-    const capability::access_request access{info.cap, target, info.method_bit(), s.run_id};
+    // Both targets were validated in step 1: neither the verifier nor the policy checks again.
+    const auto checked = target_syntax(info);
+    const capability::access_request access{info.cap, target, info.method_bit(), s.run_id, checked};
     auto cap = check_capability(req.capability, access, now);
     if (cap == errc::ok && info.second_path) {
-      const capability::access_request access2{info.cap, target2, info.method_bit(), s.run_id};
+      const capability::access_request access2{info.cap, target2, info.method_bit(), s.run_id, checked};
       cap = check_capability(req.capability, access2, now);
     }
     if (cap != errc::ok) {
@@ -547,6 +564,7 @@ class gate {
     pr.version = req.version;
     pr.tokens = req.tokens;
     pr.labels = req.labels;
+    pr.target_checked = policy::target_syntax(op);  // step 1 validated it so
     const auto d = p.evaluate(pr);
     out.rule = d.rule;
     if (!d.allow) return d.reason;

@@ -404,7 +404,7 @@ TEST_CASE("the request hash is SHA-256 of the documented encoding", "[gate]") {
   r.cost.set(budget::resource::cpu_time_ns, 99);
   r.capability = as_bytes(std::string_view{cap_bytes});
   r.payload = as_bytes(std::string_view{payload});
-  const std::string_view domain = "authority.request.v1";
+  const std::string_view domain = "authority.request.v2";
   doc.insert(doc.end(), domain.begin(), domain.end());
   u64(r.op);
   u64(r.seq);
@@ -414,10 +414,56 @@ TEST_CASE("the request hash is SHA-256 of the documented encoding", "[gate]") {
   u64(7);
   u64(0b101);
   for (std::size_t i = 0; i < budget::resource_count; ++i) u64(r.cost.at(i));
-  field(cap_bytes);
+  crypto::digest cap_hash{};
+  crypto_hash_sha256(cap_hash.data(), reinterpret_cast<const unsigned char*>(cap_bytes.data()), cap_bytes.size());
+  doc.insert(doc.end(), cap_hash.begin(), cap_hash.end());
   field(payload);
   unsigned char want[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(want, doc.data(), doc.size());
-  const auto got = gate_detail::request_hash(r, "/data/a.txt", "/data/b.txt");
+  const auto got = gate_detail::request_hash(r, "/data/a.txt", "/data/b.txt", cap_hash);
   CHECK(std::equal(got.begin(), got.end(), want));
+}
+
+// Through the gate: the decision entry carries the documented hash whether the token is
+// new to the verifier, known to its cache (the cached SHA-256 of the token is used) or
+// forged (it never enters the cache).
+TEST_CASE("decision entries carry the documented request hash, cold, cached and forged tokens", "[gate]") {
+  gate_world<> w;
+  w.load_policy(policy_json);
+  auto documented = [](std::uint64_t seq, std::string_view target, const std::vector<byte>& cap) {
+    std::vector<unsigned char> doc;
+    auto u64 = [&](std::uint64_t v) {
+      for (int i = 0; i < 8; ++i) doc.push_back(static_cast<unsigned char>(v >> (8 * i)));
+    };
+    const std::string_view domain = "authority.request.v2";
+    doc.insert(doc.end(), domain.begin(), domain.end());
+    u64(find_effect("fs.read")->op_code());
+    u64(seq);
+    u64(target.size());
+    doc.insert(doc.end(), target.begin(), target.end());
+    for (int i = 0; i < 2; ++i) u64(0);  // target2, version
+    for (std::size_t i = 0; i < 2 + budget::resource_count; ++i) u64(0);  // tokens, labels, costs
+    unsigned char cap_hash[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(cap_hash, cap.data(), cap.size());
+    doc.insert(doc.end(), cap_hash, cap_hash + sizeof cap_hash);
+    u64(0);  // payload
+    crypto::digest want{};
+    crypto_hash_sha256(want.data(), doc.data(), doc.size());
+    return want;
+  };
+  const auto cap = w.mint(cap_type::fs, "/data/**", method_set::of(1));
+  auto forged = cap;
+  forged.back() ^= 1;  // the last MAC byte
+  const auto cold = w.run("fs.read", "/data/x/../a.txt", cap);
+  const auto warm = w.run("fs.read", "/data/a.txt", cap);
+  const auto bad = w.run("fs.read", "/data/a.txt", forged);
+  REQUIRE(cold.allow);
+  REQUIRE(warm.allow);
+  REQUIRE(bad.reason == errc::bad_mac);
+  const auto log = w.entries();
+  REQUIRE(log.size() == 5);  // decision + outcome twice, then the denial
+  CHECK(log[0].request_hash == documented(1, "/data/a.txt", cap));  // the canonical target
+  CHECK(log[1].request_hash == log[0].request_hash);                 // the outcome repeats it
+  CHECK(log[2].request_hash == documented(2, "/data/a.txt", cap));
+  CHECK(log[4].request_hash == documented(3, "/data/a.txt", forged));
 }
