@@ -2,7 +2,9 @@
 // verify (warm MAC cache, rate limiter), policy evaluation of a compiled policy, budget
 // reserve and commit, two audit entries (decision and outcome) on an audit::chain whose
 // sink keeps frames in memory and whose sync() does nothing. The executor does no work.
-// The pieces of the pipeline are measured alone too, to show where the time goes.
+// gate_decision_* times the decision alone (authorize(): steps 1-7, what the issue's
+// 1 us p50 target names) call by call. The pieces of the pipeline are measured alone
+// too, to show where the time goes.
 //   build/benchmarks/bench_gate --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 //   benchmarks/callgrind.sh build/benchmarks/bench_gate gate_allow decide_once   (instructions)
 #include <benchmark/benchmark.h>
