@@ -341,14 +341,15 @@ class gate {
     errc recorded_reason = errc::ok;
     crypto::digest policy_hash{};
     crypto::digest capability_hash{};
+    std::string_view blamed = *target;  // the path a denial names: a rename's destination if that was refused
     {
       gate_detail::lock_guard<Lock> guard(lock_);
       policy_hash = parts_.policies->current().valid() ? parts_.policies->current().hash() : crypto::digest{};
-      verdict = judge(*info, req, *target, target2, s, now, out, recorded_reason);
+      verdict = judge(*info, req, *target, target2, s, now, out, recorded_reason, blamed);
       capability_hash = parts_.verifier->wire_hash(req.capability);  // the cache is shared state
     }
     const auto request_hash = gate_detail::request_hash(req, *target, target2, capability_hash);
-    if (verdict != errc::ok) return deny_logged(s, req, *target, out, verdict, request_hash, policy_hash, now);
+    if (verdict != errc::ok) return deny_logged(s, req, blamed, out, verdict, request_hash, policy_hash, now);
 
     // 6. Budget: per-call charges plus the declared metered costs.
     budget::costs estimate = req.cost;
@@ -515,10 +516,11 @@ class gate {
     return out;
   }
 
-  // Capability then policy (with taint). Returns ok or the denial reason.
+  // Capability then policy (with taint). Returns ok or the denial reason; on a denial of
+  // a rename's destination, `blamed` becomes target2.
   template <std::size_t R>
   errc judge(const effect_info& info, const effect_request& req, std::string_view target, std::string_view target2,
-             session<R>& s, time_ns now, response& out, errc& recorded_reason) noexcept {
+             session<R>& s, time_ns now, response& out, errc& recorded_reason, std::string_view& blamed) noexcept {
 #ifdef AUTHORITY_GATE_OFF_MODE
     if (mode_ == gate_mode::off) return errc::ok;
 #endif
@@ -530,6 +532,7 @@ class gate {
     if (cap == errc::ok && info.second_path) {
       const capability::access_request access2{info.cap, target2, info.method_bit(), s.run_id, checked};
       cap = check_capability(req.capability, access2, now);
+      if (cap != errc::ok) blamed = target2;
     }
     if (cap != errc::ok) {
       out.needs_capability = true;
@@ -542,7 +545,10 @@ class gate {
     if (!policy.valid()) return errc::no_policy;
     if (!info.judged_by) return errc::ok;
     errc reason = judge_policy(policy, *info.judged_by, req, target, out);
-    if (reason == errc::ok && info.second_path) reason = judge_policy(policy, *info.judged_by, req, target2, out);
+    if (reason == errc::ok && info.second_path) {
+      reason = judge_policy(policy, *info.judged_by, req, target2, out);
+      if (reason != errc::ok) blamed = target2;
+    }
     if (reason != errc::ok && mode_ == gate_mode::record && is_policy_denial(reason)) {
       recorded_reason = reason;
       return errc::ok;

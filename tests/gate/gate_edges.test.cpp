@@ -228,25 +228,38 @@ TEST_CASE("fs.rename: a malformed or refused destination stops the rename", "[ga
   CHECK(w.verify_log().ok());
 }
 
-// Known defect (reported, gate.hpp is not changed here): when only the destination of a
-// rename is refused, the denial and its suggested policy fix name the source, which the
-// policy already allows, so the agent's "why?" points at the wrong path. Remove
-// [!shouldfail] once the denial names the refused path.
-TEST_CASE("a rename refused for its destination names the destination in the denial", "[gate][!shouldfail]") {
+// When only the destination of a rename is refused, the denial (and its suggested policy
+// fix) must name the destination: the source is allowed, so naming it would point the
+// agent's "why?" at the wrong path.
+TEST_CASE("a rename refused for its destination names the destination in the denial", "[gate]") {
   gate_world<> w;
   w.load_policy(base_policy);
   effect_request r;
   r.op = find_effect("fs.rename")->op_code();
-  r.target = "/data/out/a";
-  r.target2 = "/data/b";
-  const auto cap = w.mint_all(cap_type::fs, "/**");
-  r.capability = cap;
   r.seq = ++w.seq;
-  REQUIRE(w.g->authorize_and_execute(*w.s, r).reason == errc::not_allowed);
-  const auto& d = w.g->last_denial(*w.s);
-  CHECK(d.target == std::string_view{"/data/b"});
-  char buf[512];
-  const auto snippet = w.g->suggestion(d, buf);
-  REQUIRE(snippet.ok());
-  CHECK(snippet->find("/data/b") != std::string_view::npos);
+  SECTION("refused by the policy") {
+    r.target = "/data/out/a";
+    r.target2 = "/data/b";
+    const auto cap = w.mint_all(cap_type::fs, "/**");
+    r.capability = cap;
+    REQUIRE(w.g->authorize_and_execute(*w.s, r).reason == errc::not_allowed);
+    const auto& d = w.g->last_denial(*w.s);
+    CHECK(d.target == std::string_view{"/data/b"});
+    char buf[512];
+    const auto snippet = w.g->suggestion(d, buf);
+    REQUIRE(snippet.ok());
+    CHECK(snippet->find("/data/b") != std::string_view::npos);
+  }
+  SECTION("refused by the capability") {
+    r.target = "/data/out/a";
+    r.target2 = "/data/out/c";
+    const auto cap = w.mint_all(cap_type::fs, "/data/out/a");
+    r.capability = cap;
+    const auto resp = w.g->authorize_and_execute(*w.s, r);
+    REQUIRE(resp.reason == errc::resource_not_covered);
+    CHECK(resp.needs_capability);
+    CHECK(w.g->last_denial(*w.s).target == std::string_view{"/data/out/c"});
+  }
+  CHECK(w.executor.calls.empty());
+  CHECK(w.verify_log().ok());
 }
