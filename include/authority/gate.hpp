@@ -255,7 +255,15 @@ inline crypto::digest request_hash(const effect_request& r, std::string_view tar
   field(as_bytes(r.version));
   u64(r.tokens);
   u64(r.labels);
-  for (std::size_t i = 0; i < budget::resource_count; ++i) u64(r.cost.at(i));
+  // Declared costs: how many are non-zero, then each as (resource index, amount).
+  std::uint64_t declared = 0;
+  for (std::size_t i = 0; i < budget::resource_count; ++i) declared += r.cost.at(i) != 0;
+  u64(declared);
+  for (std::size_t i = 0; i < budget::resource_count; ++i)
+    if (r.cost.at(i) != 0) {
+      u64(i);
+      u64(r.cost.at(i));
+    }
   raw(bytes_view{capability_hash});
   field(r.payload);
   flush();
@@ -337,19 +345,18 @@ class gate {
 
     // 3–5. Capability, policy and taint, under the shared-state lock.
     const time_ns now = clock_.now_ns();
-    errc verdict = errc::ok;
-    errc recorded_reason = errc::ok;
     crypto::digest policy_hash{};
-    crypto::digest capability_hash{};
-    std::string_view blamed = *target;  // the path a denial names: a rename's destination if that was refused
+    judgement j{*target};
     {
       gate_detail::lock_guard<Lock> guard(lock_);
       policy_hash = parts_.policies->current().valid() ? parts_.policies->current().hash() : crypto::digest{};
-      verdict = judge(*info, req, *target, target2, s, now, out, recorded_reason, blamed);
-      capability_hash = parts_.verifier->wire_hash(req.capability);  // the cache is shared state
+      judge(*info, req, *target, target2, s, now, out, j);
+      // Not hashed by the verifier (no token, or off mode): the verifier's cache is shared state.
+      if (!j.capability_hash) j.capability_hash = parts_.verifier->wire_hash(req.capability);
     }
-    const auto request_hash = gate_detail::request_hash(req, *target, target2, capability_hash);
-    if (verdict != errc::ok) return deny_logged(s, req, blamed, out, verdict, request_hash, policy_hash, now);
+    const auto request_hash = gate_detail::request_hash(req, *target, target2, *j.capability_hash);
+    if (j.verdict != errc::ok) return deny_logged(s, req, j.blamed, out, j.verdict, request_hash, policy_hash, now);
+    const errc recorded_reason = j.recorded_reason;
 
     // 6. Budget: per-call charges plus the declared metered costs.
     budget::costs estimate = req.cost;
@@ -516,50 +523,65 @@ class gate {
     return out;
   }
 
-  // Capability then policy (with taint). Returns ok or the denial reason; on a denial of
-  // a rename's destination, `blamed` becomes target2.
+  // What judge() finds.
+  struct judgement {
+    std::string_view blamed;             // the path a denial names: a rename's refused destination, else the target
+    errc verdict = errc::ok;             // ok or the denial reason
+    errc recorded_reason = errc::ok;     // record mode: the policy denial let through
+    std::optional<crypto::digest> capability_hash{};  // SHA-256 of the token, when the verifier saw it
+  };
+
+  // Capability then policy (with taint).
   template <std::size_t R>
-  errc judge(const effect_info& info, const effect_request& req, std::string_view target, std::string_view target2,
-             session<R>& s, time_ns now, response& out, errc& recorded_reason, std::string_view& blamed) noexcept {
+  void judge(const effect_info& info, const effect_request& req, std::string_view target, std::string_view target2,
+             session<R>& s, time_ns now, response& out, judgement& j) noexcept {
 #ifdef AUTHORITY_GATE_OFF_MODE
-    if (mode_ == gate_mode::off) return errc::ok;
+    if (mode_ == gate_mode::off) return;
 #endif
     // INV-2: the capability must cover the effect (both paths of a rename).
     // Both targets were validated in step 1: neither the verifier nor the policy checks again.
     const auto checked = target_syntax(info);
     const capability::access_request access{info.cap, target, info.method_bit(), s.run_id, checked};
-    auto cap = check_capability(req.capability, access, now);
+    auto cap = check_capability(req.capability, access, now, j);
     if (cap == errc::ok && info.second_path) {
       const capability::access_request access2{info.cap, target2, info.method_bit(), s.run_id, checked};
-      cap = check_capability(req.capability, access2, now);
-      if (cap != errc::ok) blamed = target2;
+      cap = check_capability(req.capability, access2, now, j);
+      if (cap != errc::ok) j.blamed = target2;
     }
     if (cap != errc::ok) {
       out.needs_capability = true;
       out.needed_type = info.cap;
       out.needed_method = info.method_bit();
-      return cap;
+      j.verdict = cap;
+      return;
     }
     // Policy: deny by default; effects no policy section covers still need a policy.
     const auto& policy = parts_.policies->current();
-    if (!policy.valid()) return errc::no_policy;
-    if (!info.judged_by) return errc::ok;
+    if (!policy.valid()) {
+      j.verdict = errc::no_policy;
+      return;
+    }
+    if (!info.judged_by) return;
     errc reason = judge_policy(policy, *info.judged_by, req, target, out);
     if (reason == errc::ok && info.second_path) {
       reason = judge_policy(policy, *info.judged_by, req, target2, out);
-      if (reason != errc::ok) blamed = target2;
+      if (reason != errc::ok) j.blamed = target2;
     }
     if (reason != errc::ok && mode_ == gate_mode::record && is_policy_denial(reason)) {
-      recorded_reason = reason;
-      return errc::ok;
+      j.recorded_reason = reason;
+      return;
     }
-    return reason;
+    j.verdict = reason;
   }
 
-  errc check_capability(bytes_view token, const capability::access_request& access, time_ns now) noexcept {
+  errc check_capability(bytes_view token, const capability::access_request& access, time_ns now,
+                        judgement& j) noexcept {
     if (token.empty()) return errc::missing_capability;
     capability::token_view view;
-    return parts_.verifier->verify(token, access, now, view).code();
+    crypto::digest token_hash{};
+    const errc verdict = parts_.verifier->verify(token, access, now, view, token_hash).code();
+    j.capability_hash = token_hash;
+    return verdict;
   }
 
   static errc judge_policy(const policy::compiled_policy& p, policy::op op, const effect_request& req,

@@ -413,7 +413,11 @@ TEST_CASE("the request hash is SHA-256 of the documented encoding", "[gate]") {
   field("1.2.3");
   u64(7);
   u64(0b101);
-  for (std::size_t i = 0; i < budget::resource_count; ++i) u64(r.cost.at(i));
+  u64(2);  // declared costs, in resource order
+  u64(static_cast<std::uint64_t>(budget::resource::tokens));
+  u64(1200);
+  u64(static_cast<std::uint64_t>(budget::resource::cpu_time_ns));
+  u64(99);
   crypto::digest cap_hash{};
   crypto_hash_sha256(cap_hash.data(), reinterpret_cast<const unsigned char*>(cap_bytes.data()), cap_bytes.size());
   doc.insert(doc.end(), cap_hash.begin(), cap_hash.end());
@@ -442,7 +446,7 @@ TEST_CASE("decision entries carry the documented request hash, cold, cached and 
     u64(target.size());
     doc.insert(doc.end(), target.begin(), target.end());
     for (int i = 0; i < 2; ++i) u64(0);  // target2, version
-    for (std::size_t i = 0; i < 2 + budget::resource_count; ++i) u64(0);  // tokens, labels, costs
+    for (int i = 0; i < 3; ++i) u64(0);  // tokens, labels, no declared costs
     unsigned char cap_hash[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(cap_hash, cap.data(), cap.size());
     doc.insert(doc.end(), cap_hash, cap_hash + sizeof cap_hash);

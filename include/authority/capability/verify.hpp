@@ -50,8 +50,6 @@ class verified_cache {
     for (auto& s : slots_) s.size = 0;
   }
 
-  bool contains(bytes_view wire, std::uint64_t generation) const noexcept { return find(wire, generation) != nullptr; }
-
   // The slot holding exactly these bytes, verified under this key generation, or null.
   const verified_slot* find(bytes_view wire, std::uint64_t generation) const noexcept {
     const auto i = index_for(wire);
@@ -68,14 +66,14 @@ class verified_cache {
     return same ? &s : nullptr;
   }
 
-  void insert(bytes_view wire, std::uint64_t generation) noexcept {
+  void insert(bytes_view wire, std::uint64_t generation, const crypto::digest& wire_hash) noexcept {
     const auto i = index_for(wire);
     if (i == npos) return;
     auto& s = slots_[i];
     copy_bytes(s.bytes, wire.data(), wire.size());
     s.size = static_cast<std::uint16_t>(wire.size());
     s.generation = generation;
-    s.wire_hash = crypto::sha256::hash(wire);
+    s.wire_hash = wire_hash;
   }
 
  private:
@@ -101,18 +99,14 @@ class verifier {
   // The full check of a token's binary form against an access. `out` receives the
   // decoded token as a view into `wire` (also on success, for the caller's audit record).
   result<void> verify(bytes_view wire, const access_request& access, time_ns now, token_view& out) noexcept {
-    // Bytes in the cache decoded and verified before (under the same keys): decoding them
-    // again cannot fail, so their patterns need no validation and their MAC no recomputing.
-    // The key is still looked up, because a key's grace period ends with time.
-    const bool known = cache_ != nullptr && cache_->contains(wire, keys_.generation());
-    wire_layout layout;
-    const auto check = known ? wire_detail::pattern_check::known_valid : wire_detail::pattern_check::validate;
-    AUTHORITY_TRY(wire_detail::decode(wire, out, known ? nullptr : &layout, check));
-    AUTHORITY_TRY(check_mac(wire, layout, out, now, known));
-    AUTHORITY_TRY(check_live(out, access.run_id, now));
-    AUTHORITY_TRY(check_scope(out, access, patterns::validated));
-    if (rates_ != nullptr) AUTHORITY_TRY(rates_->consume(out, now));
-    return success();
+    return verify_hashing(wire, access, now, out, nullptr);
+  }
+
+  // As above, and `wire_hash` = SHA-256(wire) whatever the outcome (the gate's request
+  // hash commits to it): from the verified cache when the token is known, else computed.
+  result<void> verify(bytes_view wire, const access_request& access, time_ns now, token_view& out,
+                      crypto::digest& wire_hash) noexcept {
+    return verify_hashing(wire, access, now, out, &wire_hash);
   }
 
   // SHA-256 of a token's binary form (the gate's request hash commits to it): from the
@@ -165,6 +159,23 @@ class verifier {
   const revocation_list& revocations() const noexcept { return revoked_; }
 
  private:
+  result<void> verify_hashing(bytes_view wire, const access_request& access, time_ns now, token_view& out,
+                              crypto::digest* wire_hash) noexcept {
+    // Bytes in the cache decoded and verified before (under the same keys): decoding them
+    // again cannot fail, so their patterns need no validation and their MAC no recomputing.
+    // The key is still looked up, because a key's grace period ends with time.
+    const verified_slot* known = cache_ != nullptr ? cache_->find(wire, keys_.generation()) : nullptr;
+    if (wire_hash != nullptr) *wire_hash = known != nullptr ? known->wire_hash : crypto::sha256::hash(wire);
+    wire_layout layout;
+    const auto check = known ? wire_detail::pattern_check::known_valid : wire_detail::pattern_check::validate;
+    AUTHORITY_TRY(wire_detail::decode(wire, out, known ? nullptr : &layout, check));
+    AUTHORITY_TRY(check_mac(wire, layout, out, now, known != nullptr, wire_hash));
+    AUTHORITY_TRY(check_live(out, access.run_id, now));
+    AUTHORITY_TRY(check_scope(out, access, patterns::validated));
+    if (rates_ != nullptr) AUTHORITY_TRY(rates_->consume(out, now));
+    return success();
+  }
+
   // validated: the view was decoded, which validated its resource patterns, so only the
   // target is checked, once (an invalid target is covered by no pattern).
   enum class patterns : bool { unchecked, validated };
@@ -193,13 +204,13 @@ class verifier {
     return success();
   }
 
-  result<void> check_mac(bytes_view wire, const wire_layout& layout, const token_view& t, time_ns now,
-                         bool known) noexcept {
+  result<void> check_mac(bytes_view wire, const wire_layout& layout, const token_view& t, time_ns now, bool known,
+                         const crypto::digest* wire_hash) noexcept {
     const key_slot* key = AUTHORITY_TRY(keys_.for_verify(t.key_id, now));
     if (known) return success();
     const auto expected = compute_mac(key->mac_key, wire, layout, t.caveats.size());
     if (!crypto::verify_mac(expected, t.mac)) return make_error(errc::bad_mac, "mac");
-    if (cache_ != nullptr) cache_->insert(wire, keys_.generation());
+    if (cache_ != nullptr) cache_->insert(wire, keys_.generation(), wire_hash ? *wire_hash : crypto::sha256::hash(wire));
     return success();
   }
 
