@@ -140,14 +140,23 @@ struct gate_world {
     return mint(type, resource, capability::method_set::everything());
   }
 
-  response run(std::string_view effect_name, std::string_view target, const std::vector<byte>& cap,
-               policy::label_set labels = 0) {
+  // A request with the session's next sequence number; it views `target`, `cap` and
+  // `target2`, which must outlive it.
+  effect_request request(std::string_view effect_name, std::string_view target, const std::vector<byte>& cap,
+                         std::string_view target2 = {}) {
     effect_request r;
     r.op = find_effect(effect_name)->op_code();
     r.target = target;
+    r.target2 = target2;
     r.capability = cap;
-    r.labels = labels;
     r.seq = ++seq;
+    return r;
+  }
+
+  response run(std::string_view effect_name, std::string_view target, const std::vector<byte>& cap,
+               policy::label_set labels = 0) {
+    effect_request r = request(effect_name, target, cap);
+    r.labels = labels;
     return g->authorize_and_execute(*s, r);
   }
 

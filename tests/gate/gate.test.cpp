@@ -271,12 +271,8 @@ TEST_CASE("policy.update is an audited, capability-checked effect, no rollback b
   w.load_policy(policy_json);  // revision 1
   const auto admin = w.mint(cap_type::admin, "*", method_set::of(1));  // policy_update
   auto next = w.compile(R"({"fs": {"read": ["/etc/**"]}})", 2);
-  effect_request r;
-  r.op = find_effect("policy.update")->op_code();
-  r.target = "policy";
-  r.capability = admin;
+  effect_request r = w.request("policy.update", "policy", admin);
   r.payload = next;
-  r.seq = ++w.seq;
   auto resp = w.g->authorize_and_execute(*w.s, r);
   REQUIRE(resp.allow);
   CHECK(resp.reason == errc::ok);
@@ -361,11 +357,7 @@ TEST_CASE("a failed completion replaces the last denial whole and may carry a di
   const auto cap = w.mint_all(cap_type::fs, "/**");
   REQUIRE(w.run("fs.read", "/data/secret/k", cap).reason == errc::denied_by_rule);  // a denial with a rule
   REQUIRE(w.g->last_denial(*w.s).rule != policy::no_rule);
-  effect_request r;
-  r.op = find_effect("fs.read")->op_code();
-  r.target = "/data/a";
-  r.capability = cap;
-  r.seq = ++w.seq;
+  const effect_request r = w.request("fs.read", "/data/a", cap);
   pending_effect p;
   const auto authorized = w.g->authorize(*w.s, r, p);
   REQUIRE(p.authorized());

@@ -22,12 +22,8 @@ std::string revision_policy(int n) { return R"({"fs": {"read": ["/r)" + std::to_
 
 template <class Sink>
 effect_request policy_update(gate_world<Sink>& w, const std::vector<byte>& admin, bytes_view blob) {
-  effect_request r;
-  r.op = find_effect("policy.update")->op_code();
-  r.target = "policy";
-  r.capability = admin;
+  effect_request r = w.request("policy.update", "policy", admin);
   r.payload = blob;
-  r.seq = ++w.seq;
   return r;
 }
 
@@ -155,13 +151,7 @@ TEST_CASE("a second path is refused on effects that have none", "[gate]") {
   gate_world<> w;
   w.load_policy(base_policy);
   const auto cap = w.mint_all(cap_type::fs, "/**");
-  effect_request r;
-  r.op = find_effect("fs.read")->op_code();
-  r.target = "/data/a";
-  r.target2 = "/data/b";
-  r.capability = cap;
-  r.seq = ++w.seq;
-  const auto resp = w.g->authorize_and_execute(*w.s, r);
+  const auto resp = w.g->authorize_and_execute(*w.s, w.request("fs.read", "/data/a", cap, "/data/b"));
   CHECK_FALSE(resp.allow);
   CHECK(resp.reason == errc::invalid_argument);
   CHECK(w.executor.calls.empty());
@@ -171,9 +161,7 @@ TEST_CASE("a second path is refused on effects that have none", "[gate]") {
   CHECK(log[0].kind == audit::entry_kind::agent_fault);
   CHECK(log[0].reason == errc::invalid_argument);
   // Without the second path the same request goes through.
-  r.target2 = {};
-  r.seq = ++w.seq;
-  CHECK(w.g->authorize_and_execute(*w.s, r).allow);
+  CHECK(w.g->authorize_and_execute(*w.s, w.request("fs.read", "/data/a", cap)).allow);
 }
 
 TEST_CASE("fs.rename: a malformed or refused destination stops the rename", "[gate]") {
