@@ -479,13 +479,13 @@ class gate {
   }
 
  private:
-  // Canonical targets, in the session's buffer: fs/spawn paths canonicalized (relative →
-  // invalid_path), net and DNS targets and names validated.
   // The syntax a target of this effect is canonicalized and validated in (step 1).
   static pattern::syntax target_syntax(const effect_info& info) noexcept {
     return info.judged_by ? policy::target_syntax(*info.judged_by) : capability::find_type(info.cap)->resource_syntax;
   }
 
+  // Canonical targets, in the session's buffer: fs/spawn paths canonicalized (relative →
+  // invalid_path), net and DNS targets and names validated.
   static result<std::string_view> canonical_target(const effect_info& info, std::string_view raw,
                                                    std::span<char> buf) noexcept {
     if (raw.size() > max_target_size) return make_error(errc::too_long, "target");
