@@ -16,6 +16,7 @@
 #include "authority/hosted/policy_compiler.hpp"
 #include "authority/hosted/policy_text.hpp"
 #include "authority/request_frame.hpp"
+#include "capability/fixture.hpp"
 
 using namespace authority;
 
@@ -24,14 +25,7 @@ namespace {
 constexpr time_ns now0 = 1'700'000'000ull * ns_per_s;
 const char* policy_json = R"({"fs": {"read": ["/data/**", "/usr/**", "/etc/hosts"], "deny": ["/data/secret/**"]}})";
 
-struct counter_entropy {
-  std::uint64_t n = 1;
-  bool fill(unsigned char* out, std::uint64_t len) {
-    for (std::uint64_t i = 0; i < len; ++i) out[i] = static_cast<unsigned char>(n * 31 + i);
-    ++n;
-    return true;
-  }
-};
+using authority::capability::testing::counter_entropy;
 
 // A discarding audit sink, in both shapes. The C++ one is kept out of line and made to
 // look at the frame, as the C callback is: otherwise the compiler would skip building

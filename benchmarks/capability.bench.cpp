@@ -9,6 +9,7 @@
 
 #include "authority/capability/issue.hpp"
 #include "authority/capability/verify.hpp"
+#include "capability/fixture.hpp"
 
 using namespace authority;
 using namespace authority::capability;
@@ -17,14 +18,7 @@ namespace {
 
 constexpr time_ns now0 = 1'700'000'000ull * ns_per_s;
 
-struct counter_entropy {
-  std::uint64_t n = 1;
-  bool fill(unsigned char* out, std::uint64_t len) {
-    for (std::uint64_t i = 0; i < len; ++i) out[i] = static_cast<unsigned char>(n * 31 + i);
-    ++n;
-    return true;
-  }
-};
+using authority::capability::testing::counter_entropy;
 
 struct fixture {
   key_ring keys;

@@ -22,6 +22,7 @@
 #include "authority/gate.hpp"
 #include "authority/hosted/policy_compiler.hpp"
 #include "authority/hosted/policy_text.hpp"
+#include "capability/fixture.hpp"
 
 using namespace authority;
 using capability::cap_type;
@@ -31,14 +32,7 @@ namespace {
 
 constexpr time_ns t0 = 1'700'000'000ull * ns_per_s;
 
-struct counter_entropy {
-  std::uint64_t next = 1;
-  bool fill(unsigned char* out, std::uint64_t n) noexcept {
-    for (std::uint64_t i = 0; i < n; ++i) out[i] = static_cast<unsigned char>(next * 37 + i);
-    ++next;
-    return true;
-  }
-};
+using capability::testing::counter_entropy;
 
 // Keeps the newest frames in a ring (an append costs its copy, as in a memory sink) and
 // has nothing to make durable: the benchmark measures the decision, not the disk.

@@ -15,6 +15,7 @@
 #include "authority/capability/wire.hpp"
 #include "authority/executors/memory_executor.hpp"
 #include "authority/gate.hpp"
+#include "capability/fixture.hpp"
 #include "policy/selftest_blobs.hpp"
 
 namespace {
@@ -25,14 +26,7 @@ using capability::cap_type;
 
 constexpr time_ns start = 1'735'689'600ull * ns_per_s;
 
-struct counter_entropy {
-  std::uint64_t next = 1;
-  bool fill(unsigned char* out, std::uint64_t n) noexcept {
-    for (std::uint64_t i = 0; i < n; ++i) out[i] = static_cast<unsigned char>(next * 29 + i);
-    ++next;
-    return true;
-  }
-};
+using capability::testing::counter_entropy;
 
 using sink_type = audit::memory_sink<1 << 18>;
 using gate_type = gate<audit::chain<sink_type>, executors::memory_executor, manual_clock>;

@@ -17,6 +17,7 @@
 #include "authority/capability/verify.hpp"
 #include "authority/request_frame.hpp"
 #include "kernel/cpio_writer.hpp"
+#include "capability/fixture.hpp"
 #include "policy/selftest_blobs.hpp"
 
 using namespace authority;
@@ -27,14 +28,7 @@ namespace {
 
 constexpr time_ns start = 1'735'689'600ull * ns_per_s;
 
-struct counter_entropy {
-  std::uint64_t next = 1;
-  bool fill(unsigned char* out, std::uint64_t n) noexcept {
-    for (std::uint64_t i = 0; i < n; ++i) out[i] = static_cast<unsigned char>(next * 31 + i);
-    ++next;
-    return true;
-  }
-};
+using capability::testing::counter_entropy;
 
 void write(const fsys::path& p, bytes_view b) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);

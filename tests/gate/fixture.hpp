@@ -11,19 +11,13 @@
 #include "authority/gate.hpp"
 #include "authority/hosted/policy_compiler.hpp"
 #include "authority/hosted/policy_text.hpp"
+#include "capability/fixture.hpp"
 
 namespace authority::testing {
 
 inline constexpr time_ns t0 = 1'700'000'000ull * ns_per_s;
 
-struct counter_entropy {
-  std::uint64_t next = 1;
-  bool fill(unsigned char* out, std::uint64_t n) noexcept {
-    for (std::uint64_t i = 0; i < n; ++i) out[i] = static_cast<unsigned char>(next * 37 + i);
-    ++next;
-    return true;
-  }
-};
+using capability::testing::counter_entropy;
 
 // Executes by recording; checks that the decision it runs under is already durable.
 template <class Sink>

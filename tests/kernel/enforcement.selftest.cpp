@@ -6,6 +6,7 @@
 #include "authority/audit/verify.hpp"
 #include "authority/capability/issue.hpp"
 #include "kernel/cpio_writer.hpp"
+#include "capability/fixture.hpp"
 #include "policy/selftest_blobs.hpp"
 #include "selftest/selftest.hpp"
 
@@ -18,14 +19,7 @@ namespace {
 
 constexpr time_ns start = 1'735'689'600ull * ns_per_s;
 
-struct counter_entropy {
-  std::uint64_t next = 1;
-  bool fill(unsigned char* out, std::uint64_t n) noexcept {
-    for (std::uint64_t i = 0; i < n; ++i) out[i] = static_cast<unsigned char>(next * 31 + i);
-    ++next;
-    return true;
-  }
-};
+using capability::testing::counter_entropy;
 
 // What the product writes on its console, kept for the checks.
 struct capture {
